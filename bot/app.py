@@ -1,0 +1,167 @@
+"""The composition root: builds every long-lived object, hands them to each other
+and closes them in reverse order. Nothing else in the service creates a Redis
+client, an HTTP session, a Bot or a publisher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+import aiohttp
+import structlog
+from redis.asyncio import Redis
+
+from bot.config import Config, ConfigError, Settings, process_env
+from bot.delivery import DeliveryEngine, RetryPolicy
+from bot.ingest.feeds import FeedPoller
+from bot.keys import Keys
+from bot.logging import Redactor
+from bot.models import Article, IngestResult
+from bot.net import make_fetch_session
+from bot.redis_embedded import EmbeddedRedis
+from bot.store import Store
+from publishers.base import ChannelConfig, PlatformContext, Publisher, load_platform
+
+log = structlog.get_logger("app")
+USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot)"
+
+
+@dataclass(slots=True)
+class App:
+    config: Config
+    redis: Redis
+    store: Store
+    publishers: Mapping[str, Publisher]
+    engine: DeliveryEngine
+    pollers: list[FeedPoller]
+    redis_url: str
+
+    async def submit(self, article: Article, deliver: bool = True) -> IngestResult:
+        """Ingest one article for every channel that takes its source."""
+        channels = self.config.channels_for(article.source)
+        result = await self.store.ingest(article, channels, deliver=deliver)
+        log.info(
+            "article ingested",
+            article_id=article.id,
+            url=article.url,
+            outcome=result.outcome.value,
+            channels=list(result.channels),
+        )
+        return result
+
+    async def run(self, stop: asyncio.Event, *, poll_feeds: bool = True) -> None:
+        """Deliver (and poll feeds) until `stop` is set."""
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(self.engine.run(stop))
+            if poll_feeds:
+                for poller in self.pollers:
+                    tg.create_task(poller.run(stop))
+
+
+async def open_redis(
+    settings: Settings, stack: AsyncExitStack, redactor: Redactor
+) -> tuple[Redis, str]:
+    """The configured Redis, or the embedded one in the data folder."""
+    if settings.redis_url is not None:
+        url = settings.redis_url.get_secret_value()
+        redactor.add(urlsplit(url).password)
+        redactor.add(parse_qs(urlsplit(url).query).get("password", [""])[0])
+    else:
+        embedded = EmbeddedRedis(settings.data_dir)
+        url = await embedded.start()
+        stack.push_async_callback(embedded.stop)
+    try:
+        redis = Redis.from_url(
+            url, socket_timeout=10, socket_connect_timeout=5, health_check_interval=30
+        )
+    except ValueError as exc:
+        raise ConfigError(
+            f"REDIS_URL is not a valid Redis URL ({exc}): use redis://host:port/db"
+        ) from None
+    stack.push_async_callback(redis.aclose)
+    try:
+        await redis.ping()
+    except Exception as exc:
+        raise ConfigError(
+            f"Redis at REDIS_URL cannot be reached ({redactor.redact(str(exc))}): "
+            "start it or fix REDIS_URL"
+        ) from None
+    return redis, url
+
+
+async def open_publishers(
+    config: Config, ctx: PlatformContext, stack: AsyncExitStack
+) -> dict[str, Publisher]:
+    by_kind: dict[str, list[ChannelConfig]] = {}
+    for channel in config.active_channels:
+        by_kind.setdefault(channel.kind, []).append(channel)
+    publishers: dict[str, Publisher] = {}
+    for kind, channels in by_kind.items():
+        try:
+            handle = load_platform(kind).create_publishers(channels, ctx)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        stack.push_async_callback(handle.close)
+        publishers.update(handle.publishers)
+    return publishers
+
+
+@asynccontextmanager
+async def open_app(
+    config: Config,
+    *,
+    redactor: Redactor | None = None,
+    env: Mapping[str, str] | None = None,
+    consumer: str | None = None,
+) -> AsyncIterator[App]:
+    settings = config.settings
+    redactor = redactor or Redactor()
+    if settings.telegram_bot_token:
+        redactor.add(settings.telegram_bot_token.get_secret_value())
+    async with AsyncExitStack() as stack:
+        redis, redis_url = await open_redis(settings, stack, redactor)
+        store = Store(redis, Keys(settings.namespace))
+        await store.ensure_group()
+        http = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
+        stack.push_async_callback(http.close)
+        ctx = PlatformContext(
+            settings=settings,
+            http=http,
+            env=env if env is not None else process_env(settings),
+            register_secret=redactor.add,
+        )
+        publishers = await open_publishers(config, ctx, stack)
+        fetcher = make_fetch_session(
+            allow_private=settings.allow_private_networks, user_agent=USER_AGENT
+        )
+        stack.push_async_callback(fetcher.close)
+        engine = DeliveryEngine(
+            store,
+            publishers,
+            consumer=consumer or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}",
+            concurrency=settings.workers,
+            retry=RetryPolicy(
+                settings.max_attempts, settings.retry_base_seconds, settings.retry_max_seconds
+            ),
+        )
+        app = App(config, redis, store, publishers, engine, [], redis_url)
+        app.pollers = [
+            FeedPoller(
+                feed,
+                session=fetcher,
+                redis=redis,
+                keys=store.keys,
+                submit=app.submit,
+                allow_private=settings.allow_private_networks,
+            )
+            for feed in config.feeds
+            if feed.enabled
+        ]
+        yield app

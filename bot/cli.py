@@ -1,0 +1,122 @@
+"""`newsbot` command line: run, demo, status, sandbox.
+
+Commands print for humans; the service's own log lines are JSON on stdout
+(`run`) or in the data folder (`demo`). A mistake a user can make ends in one
+sentence on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+from bot.config import ConfigError, load_config, load_settings
+from bot.keys import Keys
+from bot.logging import Redactor, configure_logging
+from bot.redis_embedded import EmbeddedRedisError
+from bot.report import status_rows, status_table
+from bot.store import Store
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsbot", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("run", help="run the service: poll feeds and deliver until SIGTERM/SIGINT")
+    demo = sub.add_parser(
+        "demo", help="the whole pipeline on an embedded Redis and the local sandbox"
+    )
+    demo.add_argument(
+        "--data", type=Path, default=Path("var/demo"), help="data folder (default var/demo)"
+    )
+    demo.add_argument("--fresh", action="store_true", help="forget earlier demo runs first")
+    status = sub.add_parser("status", help="deliveries of recent articles, or of one article")
+    status.add_argument("ref", nargs="?", help="an article id or any URL of the article")
+    status.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    status.add_argument(
+        "--limit", type=int, default=20, help="how many recent articles (default 20)"
+    )
+    sandbox = sub.add_parser("sandbox", help="serve the local Bot API and Graph API stand-ins")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--telegram-port", type=int, default=8081)
+    sandbox.add_argument("--facebook-port", type=int, default=8082)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return asyncio.run(_run())
+        if args.command == "demo":
+            from bot.demo import run_demo
+
+            return asyncio.run(run_demo(args.data, fresh=args.fresh))
+        if args.command == "status":
+            return asyncio.run(_status(args.ref, as_json=args.json, limit=args.limit))
+        if args.command == "sandbox":
+            return asyncio.run(_sandbox(args.host, args.telegram_port, args.facebook_port))
+    except (ConfigError, EmbeddedRedisError) as exc:
+        print(f"newsbot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+async def _run() -> int:
+    from bot.app import open_app
+
+    config = load_config()
+    redactor = Redactor()
+    configure_logging(config.settings.log_level, redactor)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with open_app(config, redactor=redactor) as app:
+        await app.run(stop)
+    return 0
+
+
+async def _status(ref: str | None, *, as_json: bool, limit: int) -> int:
+    from bot.app import open_redis
+
+    settings = load_settings()
+    async with AsyncExitStack() as stack:
+        redis, _url = await open_redis(settings, stack, Redactor())
+        store = Store(redis, Keys(settings.namespace))
+        if ref:
+            aid = await store.find_article(ref)
+            if aid is None:
+                print(f"newsbot: no article {ref!r} is known: check the id or URL", file=sys.stderr)
+                return 1
+            ids = [aid]
+        else:
+            ids = await store.recent_article_ids(limit)
+        rows = await status_rows(store, ids)
+    if as_json:
+        print(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=2))
+    elif rows:
+        print(status_table(rows))
+    else:
+        print("No articles yet.")
+    return 0
+
+
+async def _sandbox(host: str, telegram_port: int, facebook_port: int) -> int:
+    from bot.sandbox import run_standalone
+
+    with contextlib.suppress(asyncio.CancelledError):
+        await run_standalone(host, telegram_port, facebook_port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

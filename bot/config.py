@@ -1,0 +1,189 @@
+"""Settings: process settings and secrets from the environment and `.env`;
+feeds and channels from the TOML file named by NEWSBOT_CONFIG.
+
+Everything is validated at start-up; a mistake ends in one ConfigError sentence
+that names the setting and what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from publishers.base import ChannelConfig, load_platform
+
+
+class ConfigError(Exception):
+    """A setting is wrong or missing; the message is one sentence for a human."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    redis_url: SecretStr | None = Field(None, validation_alias="REDIS_URL")
+    namespace: str = Field(
+        "newsbot", validation_alias="NEWSBOT_NAMESPACE", pattern=r"^[A-Za-z0-9_.:-]{1,64}$"
+    )
+    config_path: Path = Field(Path("newsbot.toml"), validation_alias="NEWSBOT_CONFIG")
+    data_dir: Path = Field(Path("var"), validation_alias="NEWSBOT_DATA_DIR")
+    telegram_bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_BASE")
+    facebook_graph_url: str = Field(
+        "https://graph.facebook.com", validation_alias="FACEBOOK_GRAPH_URL"
+    )
+    facebook_api_version: str = Field(
+        "v24.0", validation_alias="FACEBOOK_API_VERSION", pattern=r"^v\d+\.\d+$"
+    )
+    allow_private_networks: bool = Field(False, validation_alias="NEWSBOT_ALLOW_PRIVATE_NETWORKS")
+    log_level: str = Field(
+        "INFO", validation_alias="LOG_LEVEL", pattern=r"(?i)^(debug|info|warning|error)$"
+    )
+    workers: int = Field(4, validation_alias="NEWSBOT_WORKERS", ge=1, le=256)
+    max_attempts: int = Field(8, validation_alias="NEWSBOT_MAX_ATTEMPTS", ge=1, le=100)
+    retry_base_seconds: float = Field(
+        2.0, validation_alias="NEWSBOT_RETRY_BASE_SECONDS", gt=0, le=3600
+    )
+    retry_max_seconds: float = Field(900.0, validation_alias="NEWSBOT_RETRY_MAX_SECONDS", gt=0)
+
+
+class FeedConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    url: AnyHttpUrl
+    interval: float = Field(60.0, ge=1, le=86400)
+    backfill: int = Field(0, ge=0, le=1000)
+    enabled: bool = True
+    timeout: float = Field(20.0, gt=0, le=300)
+    max_bytes: int = Field(5_000_000, ge=1024, le=100_000_000)
+
+
+class _FileConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    feeds: list[FeedConfig] = []
+    channels: list[dict[str, Any]] = []
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    settings: Settings
+    feeds: tuple[FeedConfig, ...]
+    channels: tuple[ChannelConfig, ...]
+
+    @property
+    def active_channels(self) -> tuple[ChannelConfig, ...]:
+        return tuple(c for c in self.channels if c.enabled)
+
+    def channels_for(self, source: str) -> tuple[str, ...]:
+        """Channel ids that take an article from this feed id (or other source)."""
+        return tuple(c.id for c in self.active_channels if not c.feeds or source in c.feeds)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(
+            _sentence("environment", exc, "fix it in the environment or .env (see .env.example)")
+        ) from None
+
+
+def load_config(settings: Settings | None = None) -> Config:
+    settings = settings or load_settings()
+    path = settings.config_path
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"config file {path} does not exist: set NEWSBOT_CONFIG to your TOML file "
+            "(start from newsbot.example.toml)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"config file {path} cannot be read ({exc.__class__.__name__}): "
+            "check the path and its permissions"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML ({exc}): fix that line") from None
+    try:
+        parsed = _FileConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_sentence(str(path), exc, "see newsbot.example.toml")) from None
+    channels = tuple(_parse_channel(path, i, c) for i, c in enumerate(parsed.channels))
+    _check_unique(path, "feeds", [f.id for f in parsed.feeds])
+    _check_unique(path, "channels", [c.id for c in channels])
+    feed_ids = {f.id for f in parsed.feeds}
+    for channel in channels:
+        unknown = [f for f in channel.feeds if f not in feed_ids]
+        if unknown:
+            raise ConfigError(
+                f"{path}: channel {channel.id!r} names feed {unknown[0]!r}, which is not among "
+                f"[[feeds]]: fix the name or add the feed"
+            )
+    if not channels:
+        raise ConfigError(
+            f"{path} has no [[channels]]: add at least one (see newsbot.example.toml)"
+        )
+    return Config(settings=settings, feeds=tuple(parsed.feeds), channels=channels)
+
+
+def process_env(settings: Settings) -> dict[str, str]:
+    """The environment as the service sees it: `.env` values, overridden by real ones."""
+    env_file = settings.model_config.get("env_file")
+    values: dict[str, str] = {}
+    if isinstance(env_file, str) and Path(env_file).is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ)
+    return values
+
+
+def _parse_channel(path: Path, index: int, raw: dict[str, Any]) -> ChannelConfig:
+    kind = raw.get("kind")
+    if not isinstance(kind, str):
+        raise ConfigError(
+            f'{path}: channels[{index}] has no kind: set kind = "telegram" or "facebook"'
+        )
+    try:
+        platform = load_platform(kind)
+    except LookupError:
+        raise ConfigError(
+            f'{path}: channels[{index}] has unknown kind {kind!r}: use "telegram" or "facebook"'
+        ) from None
+    try:
+        return platform.CHANNEL_MODEL.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(
+            _sentence(f"{path}: channels[{index}]", exc, "see newsbot.example.toml")
+        ) from None
+
+
+def _check_unique(path: Path, table: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for item in ids:
+        if item in seen:
+            raise ConfigError(
+                f"{path}: {table} id {item!r} is used twice: give each one its own id"
+            )
+        seen.add(item)
+
+
+def _sentence(where: str, exc: ValidationError, hint: str) -> str:
+    """The first validation problem as one sentence: where, which setting, what is wrong."""
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    msg = err["msg"][0].lower() + err["msg"][1:]
+    if err["type"] == "missing":
+        msg = "is required but missing"
+    elif err["type"] == "extra_forbidden":
+        msg = "is not a known setting"
+    elif err["type"] == "value_error" and "error" in err.get("ctx", {}):
+        msg = str(err["ctx"]["error"])
+    return f"{where}: {loc} {msg}: {hint}"

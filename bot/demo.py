@@ -1,0 +1,204 @@
+"""`newsbot demo`: the real service against the local sandbox, on the embedded Redis.
+
+A local feed server serves `demo_data/feed.xml` (the fixture article of the
+first publisher and articles made for the demo); the service polls it once,
+plans deliveries to a Telegram channel and a Facebook Page in the sandbox,
+delivers them (one injected 429 shows a retry that honours retry_after) and
+prints each post and a final table. The data folder keeps the embedded Redis,
+so a second run delivers nothing new and says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import shutil
+import sys
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.app import App, open_app
+from bot.config import Config, FeedConfig, Settings
+from bot.logging import Redactor, configure_logging
+from bot.models import Delivery
+from bot.report import format_table, shorten, status_rows, status_table
+from bot.sandbox import Fault, start_sandbox
+from bot.sandbox.tghtml import parse_html
+from publishers.base import Payload, load_platform
+
+DEMO_BOT_TOKEN = "123456789:DEMO-not-a-real-token-0123456789abcd"
+DEMO_PAGE_TOKEN = "EAADEMOnotarealpagetoken0123456789"
+DEMO_CHANNELS: list[dict[str, Any]] = [
+    {"id": "tg-main", "kind": "telegram", "chat": "@newsbot_demo"},
+    {"id": "fb-page", "kind": "facebook", "page_id": "100000000000001"},
+]
+TIMEOUT_SECONDS = 60.0
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+async def start_feed_server() -> tuple[web.AppRunner, str]:
+    """Serves the demo feed with an ETag, so a second poll gets 304 Not Modified."""
+    body = (resources.files("bot") / "demo_data" / "feed.xml").read_bytes()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+
+    async def feed(request: web.Request) -> web.Response:
+        if request.headers.get("If-None-Match") == etag:
+            return web.Response(status=304, headers={"ETag": etag})
+        return web.Response(
+            body=body, content_type="application/rss+xml", charset="utf-8", headers={"ETag": etag}
+        )
+
+    app = web.Application()
+    app.router.add_get("/rss.xml", feed)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    return runner, f"http://127.0.0.1:{port}/rss.xml"
+
+
+def demo_config(data_dir: Path, feed_url: str, telegram_base: str, graph_url: str) -> Config:
+    settings = Settings(
+        _env_file=None,  # the demo ignores the user's .env
+        REDIS_URL=None,
+        NEWSBOT_NAMESPACE="demo",
+        NEWSBOT_DATA_DIR=data_dir,
+        TELEGRAM_BOT_TOKEN=DEMO_BOT_TOKEN,
+        TELEGRAM_API_BASE=telegram_base,
+        FACEBOOK_GRAPH_URL=graph_url,
+        NEWSBOT_ALLOW_PRIVATE_NETWORKS=True,
+        NEWSBOT_RETRY_BASE_SECONDS=0.2,
+    )
+    channels = tuple(
+        load_platform(c["kind"]).CHANNEL_MODEL.model_validate(c) for c in DEMO_CHANNELS
+    )
+    feeds = (FeedConfig(id="profit", url=feed_url, interval=60, backfill=50),)
+    return Config(settings=settings, feeds=feeds, channels=channels)
+
+
+def post_text(payload: Payload) -> str:
+    """The post as a subscriber reads it."""
+    params = payload.params
+    if "caption" in params or "text" in params:
+        return parse_html(str(params.get("caption") or params.get("text") or "")).text
+    return str(params.get("message") or params.get("caption") or "")
+
+
+def show_post(d: Delivery, title: str) -> None:
+    head = f"── {d.channel} · {d.state.value} · attempt {d.attempts}"
+    if d.state.value != "sent":
+        say(f"{head} · {shorten(title, 50)}\n   {d.last_error}\n")
+        return
+    payload = Payload.from_json(d.payload)
+    image = payload.params.get("photo") or payload.params.get("url")
+    link = payload.params.get("link")
+    say(f"{head} · {payload.method} · {d.latency_ms} ms · {d.remote_url or d.remote_id}")
+    if image:
+        say(f"   [image] {image}")
+    for line in post_text(payload).splitlines():
+        say(f"   {line}")
+    if link:
+        say(f"   [link] {link}")
+    say()
+
+
+async def watch(app: App, article_ids: list[str]) -> list[Delivery]:
+    """Print each delivery as it ends; return them all once every one has ended."""
+    shown: set[tuple[str, str]] = set()
+    titles = {
+        aid: (a.title if (a := await app.store.get_article(aid)) else aid) for aid in article_ids
+    }
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    while True:
+        everything = [d for aid in article_ids for d in await app.store.deliveries(aid)]
+        for d in everything:
+            if d.state.is_final and (d.article_id, d.channel) not in shown:
+                shown.add((d.article_id, d.channel))
+                show_post(d, titles[d.article_id])
+        if all(d.state.is_final for d in everything) or time.monotonic() > deadline:
+            return everything
+        await asyncio.sleep(0.05)
+
+
+async def run_demo(data_dir: Path, *, fresh: bool = False) -> int:
+    if fresh and data_dir.exists():
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    redactor = Redactor()
+    with (data_dir / "demo.log").open("a", encoding="utf-8") as log_file:
+        configure_logging("INFO", redactor, stream=log_file)
+        sandbox = await start_sandbox()
+        feed_runner, feed_url = await start_feed_server()
+        try:
+            config = demo_config(data_dir, feed_url, sandbox.telegram_base, sandbox.graph_url)
+            # one 429 on the first photo post: the retry waits for retry_after
+            sandbox.telegram.faults.add(Fault(kind="rate_limit", method="sendPhoto", retry_after=1))
+            async with open_app(
+                config, redactor=redactor, env={"FACEBOOK_PAGE_TOKEN": DEMO_PAGE_TOKEN}
+            ) as app:
+                return await _demo(app, data_dir, feed_url)
+        finally:
+            await feed_runner.cleanup()
+            await sandbox.close()
+
+
+async def _demo(app: App, data_dir: Path, feed_url: str) -> int:
+    say(f"newsbot demo · embedded Redis in {data_dir} · sandbox Telegram and Facebook")
+    say(f"polling {feed_url}")
+    started_ms = int(time.time() * 1000)
+    report = await app.pollers[0].poll_once()
+    if report.error:
+        say(f"the demo feed could not be read: {report.error}")
+        return 1
+    new_ids = await app.store.article_ids_since(started_ms)
+    if not new_ids:
+        why = "304 Not Modified" if report.not_modified else f"{report.duplicates} known articles"
+        say(
+            f"Nothing new to deliver: the feed answered {why}; everything in it was delivered in an"
+        )
+        say(f"earlier run, kept in {data_dir}. Run `newsbot demo --fresh` to start over.\n")
+        say(status_table(await status_rows(app.store, await app.store.recent_article_ids(20))))
+        return 0
+    say(
+        f"{len(new_ids)} new articles ({report.merged} duplicate listing merged) -> "
+        f"{len(app.publishers)} channels\n"
+    )
+    stop = asyncio.Event()
+    runner = asyncio.create_task(app.run(stop, poll_feeds=False))
+    t0 = time.monotonic()
+    deliveries = await watch(app, new_ids)
+    elapsed = time.monotonic() - t0
+    stop.set()
+    await runner
+    rows = await status_rows(app.store, new_ids)
+    say(
+        format_table(
+            ["article", "title", "channel", "state", "attempts", "latency_ms"],
+            [
+                (r.article_id, shorten(r.title, 44), r.channel, r.state, r.attempts, r.latency_ms)
+                for r in rows
+            ],
+        )
+    )
+    sent = sum(d.state.value == "sent" for d in deliveries)
+    say(
+        f"\n{sent} of {len(deliveries)} deliveries sent in {elapsed:.2f} s "
+        f"({len(deliveries) / elapsed:.1f} deliveries/s, including a 1 s retry_after wait). "
+        f"Logs: {data_dir / 'demo.log'}"
+    )
+    unfinished = [d for d in deliveries if not d.state.is_final]
+    if unfinished:
+        print(
+            f"{len(unfinished)} deliveries did not finish within {TIMEOUT_SECONDS:.0f} s",
+            file=sys.stderr,
+        )
+        return 1
+    return 0 if sent == len(deliveries) else 1

@@ -1,0 +1,1 @@
+"""Sources of articles: feeds now; webhooks, /post and streams feed the same Store.ingest."""

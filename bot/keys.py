@@ -1,0 +1,75 @@
+"""Every Redis key name of a deployment, built here and nowhere else.
+
+All keys share one hash tag, `{namespace}`, so every Lua script touches a single
+cluster slot and each publisher's namespace can live on a different shard.
+"""
+
+from __future__ import annotations
+
+import re
+
+WORK_GROUP = "workers"
+_NAMESPACE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+class Keys:
+    def __init__(self, namespace: str) -> None:
+        if not _NAMESPACE.match(namespace):
+            raise ValueError(
+                f"namespace {namespace!r} must be 1-64 characters of letters, digits, '_.:-'"
+            )
+        self.namespace = namespace
+        self.prefix = f"{{{namespace}}}"
+
+    def article(self, article_id: str) -> str:
+        return f"{self.prefix}:article:{article_id}"
+
+    def delivery(self, article_id: str, channel: str) -> str:
+        return f"{self.prefix}:delivery:{article_id}:{channel}"
+
+    @property
+    def articles(self) -> str:
+        """zset of article ids scored by first-seen time (ms): the recent-articles index."""
+        return f"{self.prefix}:articles"
+
+    @property
+    def due(self) -> str:
+        return f"{self.prefix}:due"
+
+    @property
+    def work(self) -> str:
+        return f"{self.prefix}:work"
+
+    @property
+    def events(self) -> str:
+        return f"{self.prefix}:events"
+
+    @property
+    def audit(self) -> str:
+        return f"{self.prefix}:audit"
+
+    def feed(self, feed_id: str) -> str:
+        return f"{self.prefix}:feed:{feed_id}"
+
+    def lock(self, name: str) -> str:
+        return f"{self.prefix}:lock:{name}"
+
+    @property
+    def paused(self) -> str:
+        return f"{self.prefix}:paused"
+
+    def rate(self, bucket: str) -> str:
+        return f"{self.prefix}:rl:{bucket}"
+
+    def cooldown(self, bucket: str) -> str:
+        return f"{self.prefix}:cooldown:{bucket}"
+
+
+def job_member(op: str, article_id: str, channel: str) -> str:
+    """The due-set member and work-stream job of one delivery operation."""
+    return f"{op}:{article_id}:{channel}"
+
+
+def parse_job(member: str) -> tuple[str, str, str]:
+    op, article_id, channel = member.split(":", 2)
+    return op, article_id, channel

@@ -1,0 +1,25 @@
+-- Move due jobs to the work stream; retry_wait -> queued on the way.
+-- KEYS[1] due  KEYS[2] work stream  KEYS[3] events
+-- ARGV[1] now ms  ARGV[2] batch size  ARGV[3] key prefix ("{ns}")
+-- Delivery keys are built from the prefix exactly as bot/keys.py builds them.
+-- Returns how many jobs went to the work stream.
+local now = ARGV[1]
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
+local moved = 0
+for _, member in ipairs(due) do
+  redis.call('ZREM', KEYS[1], member)
+  local aid, channel = string.match(member, '^[^:]+:([^:]+):(.+)$')
+  local dkey = ARGV[3] .. ':delivery:' .. aid .. ':' .. channel
+  local state = redis.call('HGET', dkey, 'state')
+  if state == 'retry_wait' then
+    redis.call('HSET', dkey, 'state', 'queued', 'updated_at', now,
+      'history', history_with(dkey, now, 'queued', ''))
+    emit(KEYS[3], 'state', aid, channel, 'queued', redis.call('HGET', dkey, 'attempts'), '', now)
+  end
+  -- anything not waiting to run (sent, cancelled...) was decided meanwhile: drop it
+  if state == 'retry_wait' or state == 'queued' then
+    redis.call('XADD', KEYS[2], '*', 'job', member)
+    moved = moved + 1
+  end
+end
+return moved

@@ -1,0 +1,134 @@
+"""The core's value types: articles, delivery states and what the store reports.
+
+Nothing here talks to Redis or a platform; these are the shapes every layer agrees on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class State(StrEnum):
+    """Delivery states (DESIGN.md "Delivery states and semantics")."""
+
+    AWAITING_APPROVAL = "awaiting_approval"
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    RETRY_WAIT = "retry_wait"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_STATES
+
+
+FINAL_STATES = frozenset({State.SENT, State.FAILED, State.CANCELLED})
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One published article, identified by the hash of its canonical URL."""
+
+    id: str
+    url: str
+    title: str
+    lead: str = ""
+    body: str = ""
+    image: str | None = None
+    tags: tuple[str, ...] = ()
+    published_at: datetime | None = None
+    lang: str | None = None
+    source: str = ""
+
+    def content_hash(self) -> str:
+        """Hash of what a subscriber sees: a change is an update, never a new post."""
+        blob = json.dumps([self.title, self.lead, self.image or ""], ensure_ascii=False)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["tags"] = list(self.tags)
+        data["published_at"] = self.published_at.isoformat() if self.published_at else None
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> Article:
+        data: dict[str, Any] = json.loads(raw)
+        published = data.get("published_at")
+        data["published_at"] = datetime.fromisoformat(published) if published else None
+        data["tags"] = tuple(data.get("tags") or ())
+        return cls(**data)
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One line of a delivery's history."""
+
+    at_ms: int
+    state: str
+    note: str = ""
+
+
+@dataclass(slots=True)
+class Delivery:
+    """A delivery as read back from Redis, for status views and tests."""
+
+    article_id: str
+    channel: str
+    state: State
+    attempts: int = 0
+    next_at_ms: int = 0
+    remote_id: str = ""
+    remote_url: str = ""
+    last_error: str = ""
+    payload: str = ""
+    created_ms: int = 0
+    updated_ms: int = 0
+    history: list[Transition] = field(default_factory=list)
+
+    @classmethod
+    def from_hash(cls, article_id: str, channel: str, raw: dict[str, str]) -> Delivery:
+        history = [Transition(*row) for row in json.loads(raw.get("history") or "[]")]
+        return cls(
+            article_id=article_id,
+            channel=channel,
+            state=State(raw["state"]),
+            attempts=int(raw.get("attempts") or 0),
+            next_at_ms=int(raw.get("next_at") or 0),
+            remote_id=raw.get("remote_id", ""),
+            remote_url=raw.get("remote_url", ""),
+            last_error=raw.get("last_error", ""),
+            payload=raw.get("payload", ""),
+            created_ms=int(raw.get("created_at") or 0),
+            updated_ms=int(raw.get("updated_at") or 0),
+            history=history,
+        )
+
+    @property
+    def latency_ms(self) -> int | None:
+        """From planning to the platform's acceptance, when sent."""
+        if self.state is not State.SENT:
+            return None
+        sent_at = next((t.at_ms for t in reversed(self.history) if t.state == State.SENT), None)
+        return None if sent_at is None else sent_at - self.created_ms
+
+
+class IngestOutcome(StrEnum):
+    NEW = "new"
+    DUPLICATE = "duplicate"
+    UPDATED = "updated"
+    KNOWN = "known"  # recorded without deliveries (feed backfill)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    article_id: str
+    outcome: IngestOutcome
+    channels: tuple[str, ...] = ()

@@ -1,0 +1,102 @@
+"""Delivery reports for humans (tables) and scripts (JSON): `newsbot status`, the demo."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+from bot.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRow:
+    article_id: str
+    url: str
+    title: str
+    channel: str
+    state: str
+    attempts: int
+    remote_id: str
+    remote_url: str
+    last_error: str
+    latency_ms: int | None
+    updated_at: str
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+async def status_rows(store: Store, article_ids: Sequence[str]) -> list[StatusRow]:
+    rows: list[StatusRow] = []
+    for aid in article_ids:
+        article = await store.get_article(aid)
+        if article is None:
+            continue
+        deliveries = await store.deliveries(aid)
+        if not deliveries:
+            rows.append(
+                StatusRow(
+                    aid,
+                    article.url,
+                    article.title,
+                    "-",
+                    "known (not delivered)",
+                    0,
+                    "",
+                    "",
+                    "",
+                    None,
+                    "",
+                )
+            )
+        for d in deliveries:
+            updated = datetime.fromtimestamp(d.updated_ms / 1000, UTC).isoformat(timespec="seconds")
+            rows.append(
+                StatusRow(
+                    aid,
+                    article.url,
+                    article.title,
+                    d.channel,
+                    d.state.value,
+                    d.attempts,
+                    d.remote_id,
+                    d.remote_url,
+                    d.last_error,
+                    d.latency_ms,
+                    updated,
+                )
+            )
+    return rows
+
+
+def shorten(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def status_table(rows: Sequence[StatusRow]) -> str:
+    headers = ["article", "title", "channel", "state", "att", "latency_ms", "remote id / error"]
+    body = [
+        (
+            r.article_id,
+            shorten(r.title, 40),
+            r.channel,
+            r.state,
+            r.attempts,
+            r.latency_ms,
+            shorten(r.remote_url or r.remote_id or r.last_error, 60),
+        )
+        for r in rows
+    ]
+    return format_table(headers, body)

@@ -1,0 +1,18 @@
+"""Local stand-ins for the Telegram Bot API and the Facebook Graph API, faithful to the
+documented behaviour (PLATFORMS.md), served over real HTTP for tests, the demo and
+editors trying templates."""
+
+from bot.sandbox.facebook import FacebookSandbox
+from bot.sandbox.faults import Fault, FaultPlan
+from bot.sandbox.server import Sandbox, run_standalone, start_sandbox
+from bot.sandbox.telegram import TelegramSandbox
+
+__all__ = [
+    "FacebookSandbox",
+    "Fault",
+    "FaultPlan",
+    "Sandbox",
+    "TelegramSandbox",
+    "run_standalone",
+    "start_sandbox",
+]

@@ -1,0 +1,348 @@
+"""The Bot API methods that touch chats and messages: send, edit, delete, getChat,
+getChatMember. Texts of errors: tdlib/telegram-bot-api `Client.cpp`
+(fail_query_with_error, check_chat, check_message) and tdlib; see PLATFORMS.md.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict, deque
+from typing import Any
+
+from bot.sandbox.records import UploadedFile, as_bool, as_json, as_str
+from bot.sandbox.tgmodels import (
+    SECONDS_48H,
+    Chat,
+    ChatRegistry,
+    SentMessage,
+    TgError,
+    bad_request,
+    message_json,
+    photo_sizes,
+    prepare_text,
+    stable_channel_id,
+)
+
+NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
+ADMIN_RIGHTS = {
+    "can_be_edited": False,
+    "is_anonymous": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": False,
+    "can_restrict_members": True,
+    "can_promote_members": False,
+    "can_change_info": False,
+    "can_invite_users": True,
+    "can_post_stories": False,
+    "can_edit_stories": False,
+    "can_delete_stories": False,
+    "can_send_welcome_messages": False,
+    "can_edit_messages": True,
+}
+
+
+class MessageMethods:
+    chats: ChatRegistry
+    strict_chats: bool
+    posts: list[SentMessage]
+    unreachable_urls: set[str]
+    wrong_type_urls: set[str]
+    clock_offset: float
+    rate_limit: tuple[int, float] | None
+    bot_rate_limit: tuple[int, float] | None
+    _sent_at: defaultdict[int, deque[float]]
+    _bot_sent_at: deque[float]
+
+    def now(self) -> float:
+        return time.time() + self.clock_offset
+
+    def bot_user(self, token: str) -> dict[str, Any]:
+        return {
+            "id": int(token.split(":", 1)[0]),
+            "is_bot": True,
+            "first_name": "Sandbox Bot",
+            "username": "sandbox_bot",
+        }
+
+    # -- chats and rights ---------------------------------------------------------
+
+    def resolve_chat(self, value: Any) -> Chat:
+        ref = as_str(value).strip()
+        if not ref:
+            raise bad_request("chat_id is empty")
+        chat = self.chats.find(ref)
+        if chat is not None:
+            return chat
+        if self.strict_chats:
+            raise bad_request("chat not found")
+        if ref.startswith("@") and len(ref) > 1:
+            name = ref[1:]
+            return self.chats.add(Chat(stable_channel_id(name), "channel", f"@{name}", name))
+        try:
+            chat_id = int(ref)
+        except ValueError:
+            raise bad_request("chat not found") from None
+        if chat_id > 0:
+            return self.chats.add(Chat(chat_id, "private", "User"))
+        if str(chat_id).startswith("-100"):
+            return self.chats.add(Chat(chat_id, "channel", f"Channel {chat_id}"))
+        return self.chats.add(Chat(chat_id, "group", f"Group {chat_id}"))
+
+    def check_write(self, chat: Chat) -> None:
+        kind = "channel" if chat.type == "channel" else "group"
+        if chat.type == "private":
+            return
+        if chat.kicked:
+            raise TgError(403, f"Forbidden: bot was kicked from the {kind} chat")
+        if not chat.member:
+            raise TgError(403, f"Forbidden: bot is not a member of the {kind} chat")
+        if not chat.can_post and chat.type == "channel":
+            raise bad_request("need administrator rights in the channel chat")
+
+    def check_rate(self, chat_id: int) -> None:
+        """429 with the whole seconds until a slot frees, per chat then per bot."""
+        now = time.monotonic()
+        windows = (
+            (self.rate_limit, self._sent_at[chat_id]),
+            (self.bot_rate_limit, self._bot_sent_at),
+        )
+        for limit, sent in windows:
+            if limit is None:
+                continue
+            count, period = limit
+            while sent and sent[0] <= now - period:
+                sent.popleft()
+            if len(sent) >= count:
+                wait = max(1, math.ceil(sent[0] + period - now))
+                raise TgError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
+
+    def _record_send(self, chat: Chat, msg: SentMessage) -> None:
+        now = time.monotonic()
+        self._sent_at[chat.id].append(now)
+        self._bot_sent_at.append(now)
+        chat.next_message_id += 1
+        self.posts.append(msg)
+
+    def _new_message(self, chat: Chat, params: dict[str, Any], method: str) -> SentMessage:
+        return SentMessage(
+            chat_id=chat.id,
+            chat_username=chat.username,
+            message_id=chat.next_message_id,
+            method=method,
+            text=None,
+            html="",
+            caption=None,
+            entities=[],
+            photo=None,
+            parse_mode=as_str(params.get("parse_mode")) or None,
+            link_preview_options=_link_preview(params),
+            reply_markup=_json_dict(params.get("reply_markup")),
+            disable_notification=as_bool(params.get("disable_notification")),
+            date=int(self.now()),
+        )
+
+    # -- send ---------------------------------------------------------------------
+
+    async def _send_message(self, params: dict[str, Any], token: str) -> Any:
+        raw = as_str(params.get("text"))
+        if not raw:
+            raise bad_request("message text is empty")
+        parsed = prepare_text(raw, params.get("parse_mode"), params.get("entities"), caption=False)
+        chat = self.resolve_chat(params.get("chat_id"))
+        self.check_write(chat)
+        self.check_rate(chat.id)
+        msg = self._new_message(chat, params, "sendMessage")
+        msg.text, msg.html, msg.entities = parsed.text, raw, parsed.entities
+        self._record_send(chat, msg)
+        return message_json(msg, chat, self.bot_user(token))
+
+    async def _send_photo(self, params: dict[str, Any], token: str) -> Any:
+        photo = self._photo_source(params)
+        raw = as_str(params.get("caption"))
+        parsed = prepare_text(
+            raw, params.get("parse_mode"), params.get("caption_entities"), caption=True
+        )
+        chat = self.resolve_chat(params.get("chat_id"))
+        self.check_write(chat)
+        self.check_rate(chat.id)
+        msg = self._new_message(chat, params, "sendPhoto")
+        msg.link_preview_options = None
+        msg.photo, msg.html = photo, raw
+        msg.caption, msg.entities = (parsed.text or None), parsed.entities
+        msg.show_caption_above_media = as_bool(params.get("show_caption_above_media"))
+        self._record_send(chat, msg)
+        return message_json(msg, chat, self.bot_user(token))
+
+    def _photo_source(self, params: dict[str, Any]) -> str:
+        value = params.get("photo")
+        if isinstance(value, str) and value.startswith("attach://"):
+            value = params.get(value[len("attach://") :])
+        if isinstance(value, UploadedFile):
+            return f"upload:{value.filename}:{value.size}"
+        source = as_str(value).strip()
+        if not source:
+            raise bad_request("there is no photo in the request")
+        if source.startswith(("http://", "https://")):
+            # The sandbox never fetches URLs; tests mark the ones that would fail.
+            if source in self.unreachable_urls:
+                raise bad_request("failed to get HTTP URL content")
+            if source in self.wrong_type_urls:
+                raise bad_request("wrong type of the web page content")
+            return source
+        for post in self.posts:
+            if post.photo and any(size["file_id"] == source for size in photo_sizes(post.photo)):
+                return post.photo
+        raise bad_request("wrong file identifier/HTTP URL specified")
+
+    # -- edit and delete -------------------------------------------------------------
+
+    def _find_message(self, params: dict[str, Any], what: str) -> tuple[Chat, SentMessage]:
+        chat = self.resolve_chat(params.get("chat_id"))
+        try:
+            message_id = int(as_str(params.get("message_id")).strip())
+        except ValueError:
+            raise bad_request(f"{what} not found") from None
+        for post in self.posts:
+            if post.chat_id == chat.id and post.message_id == message_id and not post.deleted:
+                return chat, post
+        raise bad_request(f"{what} not found")
+
+    async def _edit_message_text(self, params: dict[str, Any], token: str) -> Any:
+        chat, msg = self._find_message(params, "message to edit")
+        self.check_write(chat)
+        if msg.method != "sendMessage":
+            raise bad_request("there is no text in the message to edit")
+        raw = as_str(params.get("text"))
+        if not raw:
+            raise bad_request("message text is empty")
+        parsed = prepare_text(raw, params.get("parse_mode"), params.get("entities"), caption=False)
+        markup = _json_dict(params.get("reply_markup"))
+        if (parsed.text, parsed.entities, markup) == (msg.text, msg.entities, msg.reply_markup):
+            raise bad_request(NOT_MODIFIED)
+        msg.edits.append(
+            {
+                "method": "editMessageText",
+                "html": msg.html,
+                "text": msg.text,
+                "entities": msg.entities,
+                "at": int(self.now()),
+            }
+        )
+        msg.text, msg.html, msg.entities, msg.reply_markup = (
+            parsed.text,
+            raw,
+            parsed.entities,
+            markup,
+        )
+        msg.link_preview_options = _link_preview(params)
+        msg.edit_date = int(self.now())
+        return message_json(msg, chat, self.bot_user(token))
+
+    async def _edit_message_caption(self, params: dict[str, Any], token: str) -> Any:
+        chat, msg = self._find_message(params, "message to edit")
+        self.check_write(chat)
+        if msg.method != "sendPhoto":
+            raise bad_request("there is no caption in the message to edit")
+        raw = as_str(params.get("caption"))
+        parsed = prepare_text(
+            raw, params.get("parse_mode"), params.get("caption_entities"), caption=True
+        )
+        markup = _json_dict(params.get("reply_markup"))
+        caption = parsed.text or None
+        if (caption, parsed.entities, markup) == (msg.caption, msg.entities, msg.reply_markup):
+            raise bad_request(NOT_MODIFIED)
+        msg.edits.append(
+            {
+                "method": "editMessageCaption",
+                "html": msg.html,
+                "caption": msg.caption,
+                "entities": msg.entities,
+                "at": int(self.now()),
+            }
+        )
+        msg.caption, msg.html, msg.entities, msg.reply_markup = (
+            caption,
+            raw,
+            parsed.entities,
+            markup,
+        )
+        msg.edit_date = int(self.now())
+        return message_json(msg, chat, self.bot_user(token))
+
+    async def _delete_message(self, params: dict[str, Any], token: str) -> Any:
+        chat, msg = self._find_message(params, "message to delete")
+        self.check_write(chat)
+        # tdlib can_delete_channel_message: bots can't delete messages older than 48 h.
+        if self.now() - msg.date >= SECONDS_48H:
+            raise bad_request("message can't be deleted")
+        msg.deleted = True
+        return True
+
+    # -- chat info -----------------------------------------------------------------
+
+    async def _get_chat(self, params: dict[str, Any], token: str) -> Any:
+        chat = self.resolve_chat(params.get("chat_id"))
+        if chat.type != "private" and not chat.member and not chat.username:
+            raise bad_request("chat not found")
+        return {
+            **chat.json(),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
+        }
+
+    async def _get_chat_member(self, params: dict[str, Any], token: str) -> Any:
+        chat = self.resolve_chat(params.get("chat_id"))
+        try:
+            user_id = int(as_str(params.get("user_id")).strip())
+        except ValueError:
+            raise bad_request("invalid user_id specified") from None
+        bot = self.bot_user(token)
+        if user_id != bot["id"]:
+            return {
+                "status": "member",
+                "user": {"id": user_id, "is_bot": False, "first_name": "User"},
+            }
+        if chat.kicked:
+            return {"status": "kicked", "user": bot, "until_date": 0}
+        if not chat.member:
+            return {"status": "left", "user": bot}
+        if chat.type == "private":
+            return {"status": "member", "user": bot}
+        return {
+            "status": "administrator",
+            "user": bot,
+            **ADMIN_RIGHTS,
+            "can_post_messages": chat.can_post,
+        }
+
+
+def _json_dict(value: Any) -> dict[str, Any] | None:
+    try:
+        decoded = as_json(value)
+    except ValueError:
+        raise bad_request("can't parse reply keyboard markup JSON object") from None
+    return decoded if isinstance(decoded, dict) else None
+
+
+def _link_preview(params: dict[str, Any]) -> dict[str, Any] | None:
+    if params.get("link_preview_options") is not None:
+        try:
+            decoded = as_json(params.get("link_preview_options"))
+        except ValueError:
+            raise bad_request("can't parse link preview options JSON object") from None
+        return decoded if isinstance(decoded, dict) else None
+    if as_bool(params.get("disable_web_page_preview")):
+        return {"is_disabled": True}
+    return None

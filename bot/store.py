@@ -1,0 +1,207 @@
+"""Redis store: articles, deliveries, the due set and the work stream.
+
+Every delivery state transition is one Lua script in `bot/lua/` (compare-and-set
+on the current state), never read-modify-write from Python. Reads for status
+views are plain HGETALLs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
+from redis.exceptions import ResponseError
+
+from bot.keys import WORK_GROUP, Keys, job_member, parse_job
+from bot.models import Article, Delivery, IngestOutcome, IngestResult, State
+from bot.urls import BadUrlError, article_id
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _load_script(redis: Redis, name: str) -> AsyncScript:
+    lua = resources.files("bot") / "lua"
+    source = (lua / "_lib.lua").read_text() + "\n" + (lua / f"{name}.lua").read_text()
+    return redis.register_script(source)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    entry_id: str
+    op: str
+    article_id: str
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    job: Job
+    attempt: int
+    article: Article
+    payload: str  # stored rendering, "" before the first successful render
+
+
+class Store:
+    def __init__(self, redis: Redis, keys: Keys) -> None:
+        self.redis = redis
+        self.keys = keys
+        self._ingest = _load_script(redis, "ingest")
+        self._claim = _load_script(redis, "claim")
+        self._complete = _load_script(redis, "complete")
+        self._promote = _load_script(redis, "promote")
+
+    async def ensure_group(self) -> None:
+        try:
+            await self.redis.xgroup_create(self.keys.work, WORK_GROUP, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def ingest(
+        self, article: Article, channels: Sequence[str], *, deliver: bool = True
+    ) -> IngestResult:
+        k = self.keys
+        keys = [k.article(article.id), k.articles, k.events, k.work]
+        keys += [k.delivery(article.id, ch) for ch in channels]
+        args: list[str | int] = [article.id, article.to_json(), article.content_hash(), now_ms()]
+        args += ["1" if deliver else "0", article.url, *channels]
+        (outcome,) = await self._ingest(keys=keys, args=args)
+        result = IngestOutcome(_text(outcome))
+        planned = tuple(channels) if result is IngestOutcome.NEW and deliver else ()
+        return IngestResult(article.id, result, planned)
+
+    async def promote_due(self, batch: int = 500) -> int:
+        k = self.keys
+        moved = await self._promote(
+            keys=[k.due, k.work, k.events], args=[now_ms(), batch, k.prefix]
+        )
+        return int(moved)
+
+    async def read_jobs(self, consumer: str, count: int, block_ms: int) -> list[Job]:
+        reply: Any = await self.redis.xreadgroup(
+            WORK_GROUP, consumer, {self.keys.work: ">"}, count=count, block=block_ms
+        )
+        jobs: list[Job] = []
+        for _stream, entries in reply or []:
+            for entry_id, fields in entries:
+                op, aid, channel = parse_job(_text(fields[b"job"]))
+                jobs.append(Job(_text(entry_id), op, aid, channel))
+        return jobs
+
+    async def claim(self, job: Job, consumer: str, lease_ms: int) -> Claim | None:
+        k = self.keys
+        keys = [
+            k.delivery(job.article_id, job.channel),
+            k.article(job.article_id),
+            k.events,
+            k.work,
+        ]
+        args: list[str | int] = [
+            job.entry_id,
+            now_ms(),
+            lease_ms,
+            consumer,
+            WORK_GROUP,
+            job.article_id,
+            job.channel,
+        ]
+        reply = await self._claim(keys=keys, args=args)
+        if int(reply[0]) != 1:
+            return None
+        article = Article.from_json(reply[2])
+        return Claim(job, int(reply[1]), article, _text(reply[3]))
+
+    async def complete(
+        self,
+        claim: Claim,
+        state: State,
+        *,
+        payload: str = "",
+        remote_id: str = "",
+        remote_url: str = "",
+        error: str = "",
+        next_at_ms: int = 0,
+    ) -> bool:
+        """Record the outcome of a claimed attempt; False when the claim was stale."""
+        job, k = claim.job, self.keys
+        keys = [k.delivery(job.article_id, job.channel), k.events, k.work, k.due]
+        args: list[str | int] = [
+            job.entry_id,
+            now_ms(),
+            WORK_GROUP,
+            job.article_id,
+            job.channel,
+            state.value,
+            payload,
+            remote_id,
+            remote_url,
+            error[:1000],
+            next_at_ms,
+            claim.attempt,
+        ]
+        return bool(await self._complete(keys=keys, args=args))
+
+    # --- reads -------------------------------------------------------------
+
+    async def get_article(self, article_id: str) -> Article | None:
+        raw = await self.redis.hget(self.keys.article(article_id), "json")
+        return Article.from_json(raw) if raw else None
+
+    async def deliveries(self, article_id: str) -> list[Delivery]:
+        """The deliveries planned for an article, in channel order."""
+        raw = await self.redis.hget(self.keys.article(article_id), "channels")
+        channels = [c for c in _text(raw or b"").split(",") if c]
+        pipe = self.redis.pipeline(transaction=False)
+        for ch in channels:
+            pipe.hgetall(self.keys.delivery(article_id, ch))
+        rows = await pipe.execute()
+        return [
+            Delivery.from_hash(article_id, ch, {_text(a): _text(b) for a, b in row.items()})
+            for ch, row in zip(channels, rows, strict=True)
+            if row
+        ]
+
+    async def find_article(self, ref: str) -> str | None:
+        """An article id from an id or any URL of the article (utm-tagged, trailing slash...)."""
+        candidates = [ref]
+        if "://" in ref:
+            try:
+                candidates = [article_id(ref)]
+            except BadUrlError:
+                return None
+        for aid in candidates:
+            if await self.redis.exists(self.keys.article(aid)):
+                return aid
+        return None
+
+    async def recent_article_ids(self, limit: int = 20) -> list[str]:
+        ids = await self.redis.zrevrange(self.keys.articles, 0, limit - 1)
+        return [_text(i) for i in ids]
+
+    async def article_ids_since(self, since_ms: int) -> list[str]:
+        ids = await self.redis.zrangebyscore(self.keys.articles, since_ms, "+inf")
+        return [_text(i) for i in ids]
+
+    async def pending_count(self) -> int:
+        """Deliveries not yet finished: in the work stream or waiting in the due set."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.xlen(self.keys.work)
+        pipe.zcard(self.keys.due)
+        work, due = await pipe.execute()
+        return int(work) + int(due)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode()
+    return str(value)
+
+
+__all__ = ["Claim", "Job", "Store", "job_member", "now_ms"]

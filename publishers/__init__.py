@@ -1,0 +1,1 @@
+"""Platforms: one package per channel kind, behind the contract in `publishers.base`."""

@@ -1,0 +1,69 @@
+"""Telegram channels through the Bot API (aiogram 3).
+
+A channel names a chat the bot posts to as an administrator; one bot token, from
+TELEGRAM_BOT_TOKEN, serves every Telegram channel.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Literal
+
+from aiogram.utils.token import TokenValidationError
+from pydantic import Field, field_validator
+
+from publishers.base import ChannelConfig, PlatformContext, PlatformHandle, Publisher
+from publishers.telegram.client import TelegramPublisher, make_bot
+
+# @username (5-32 characters; 4 for collectible ones) or a numeric chat id.
+_CHAT_FORM = re.compile(r"^(@[A-Za-z][A-Za-z0-9_]{3,31}|-?\d{1,20})$")
+
+
+class TelegramChannel(ChannelConfig):
+    kind: Literal["telegram"]
+    chat: str
+    disable_notification: bool = False
+    read_more: str = Field("Читать далее", min_length=1, max_length=64)
+    # What the engine does after an ambiguous send (Telegram cannot list a channel's
+    # posts): send again, accepting a rare duplicate, or hold for the editors.
+    ambiguous: Literal["resend", "hold"] = "resend"
+    timeout: float = Field(30.0, gt=0, le=300)  # seconds per request
+
+    @field_validator("chat")
+    @classmethod
+    def _chat_form(cls, value: str) -> str:
+        if not _CHAT_FORM.match(value):
+            raise ValueError("must be @username or a numeric chat id like -1001234567890")
+        return value
+
+
+CHANNEL_MODEL = TelegramChannel
+
+
+def create_publishers(channels: Sequence[ChannelConfig], ctx: PlatformContext) -> PlatformHandle:
+    """One publisher per Telegram channel, all sharing one Bot; close() closes its session."""
+    ours = [c for c in channels if isinstance(c, TelegramChannel)]
+    if not ours:
+        return PlatformHandle(publishers={}, close=_nothing)
+    secret = ctx.settings.telegram_bot_token
+    token = secret.get_secret_value().strip() if secret is not None else ""
+    if not token:
+        raise ValueError(
+            "TELEGRAM_BOT_TOKEN is not set: put the token @BotFather gave your bot in it "
+            "(see .env.example), or disable the Telegram channels"
+        )
+    ctx.register_secret(token)
+    try:
+        bot = make_bot(token, ctx.settings.telegram_api_base)
+    except TokenValidationError:
+        raise ValueError(
+            "TELEGRAM_BOT_TOKEN is malformed: it must look like 123456789:AA... "
+            "exactly as @BotFather gave it"
+        ) from None
+    publishers: dict[str, Publisher] = {c.id: TelegramPublisher(c, bot) for c in ours}
+    return PlatformHandle(publishers=publishers, close=bot.session.close)
+
+
+async def _nothing() -> None:
+    return None

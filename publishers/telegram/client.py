@@ -1,0 +1,101 @@
+"""Sending a rendered payload through aiogram's Bot, and nothing but a PublishError back.
+
+One Bot (one aiohttp session) serves every Telegram channel of the process. publish()
+lets only PublishError out, except asyncio.CancelledError, which must reach whoever
+cancelled the task (shutdown); the engine treats a cancelled send as ambiguous.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import LinkPreviewOptions, Message
+
+from bot.models import Article
+from publishers.base import Outcome, Payload, PublishError, Receipt
+from publishers.telegram import errors, render
+
+if TYPE_CHECKING:
+    from publishers.telegram import TelegramChannel
+
+PUBLIC_API_BASE = "https://api.telegram.org"
+
+
+def make_bot(token: str, api_base: str) -> Bot:
+    """A Bot on aiogram's default server, or on `api_base` (local Bot API, sandbox)."""
+    if api_base.rstrip("/") == PUBLIC_API_BASE:
+        api = PRODUCTION
+    else:
+        # PLATFORMS.md "aiogram 3 pitfalls": from_base + AiohttpSession(api=...).
+        api = TelegramAPIServer.from_base(api_base)
+    return Bot(token, session=AiohttpSession(api=api))
+
+
+def post_url(chat_id: int, username: str | None, message_id: int) -> str:
+    """The public link of a channel post: t.me/<username>/<id>, or t.me/c/<id>/<id>
+    for a private channel, whose link drops the -100 prefix of its chat id."""
+    if username:
+        return f"https://t.me/{username}/{message_id}"
+    internal = str(chat_id).removeprefix("-100").lstrip("-")
+    return f"https://t.me/c/{internal}/{message_id}"
+
+
+class TelegramPublisher:
+    def __init__(self, channel: TelegramChannel, bot: Bot) -> None:
+        self.channel = channel
+        self._bot = bot
+
+    def render(self, article: Article) -> Payload:
+        return render.render(article, self.channel)
+
+    async def publish(self, payload: Payload) -> Receipt:
+        try:
+            message = await self._deliver(payload)
+        except PublishError:
+            raise
+        except Exception as exc:
+            # `from None`: the chained aiohttp error may carry the token in its URL.
+            raise errors.classify(exc, token=self._bot.token) from None
+        return Receipt(
+            remote_id=f"{message.chat.id}:{message.message_id}",
+            url=post_url(message.chat.id, message.chat.username, message.message_id),
+        )
+
+    async def _deliver(self, payload: Payload) -> Message:
+        if payload.method == "sendMessage":
+            return await self._send_message(payload.params)
+        if payload.method != "sendPhoto":
+            raise PublishError(
+                Outcome.PERMANENT, f"unknown Telegram method {payload.method!r}", code="bad_payload"
+            )
+        try:
+            return await self._call(self._bot.send_photo(**payload.params, **self._timeout()))
+        except TelegramBadRequest as exc:
+            if errors.classify(exc).code not in errors.PHOTO_UNAVAILABLE:
+                raise
+            # PLATFORMS.md suggests retrying a few times first; we send the text at once
+            # instead: an article out now without its image beats one out late with it,
+            # and an image URL that failed once rarely heals within the retry window.
+            return await self._send_message(render.photo_fallback(payload.params))
+
+    async def _send_message(self, params: dict[str, Any]) -> Message:
+        kwargs = dict(params)
+        preview = kwargs.get("link_preview_options")
+        if isinstance(preview, dict):
+            kwargs["link_preview_options"] = LinkPreviewOptions(**preview)
+        return await self._call(self._bot.send_message(**kwargs, **self._timeout()))
+
+    def _timeout(self) -> dict[str, Any]:
+        # aiogram types request_timeout as int; _call enforces the exact float.
+        return {"request_timeout": math.ceil(self.channel.timeout)}
+
+    async def _call(self, call: Awaitable[Message]) -> Message:
+        async with asyncio.timeout(self.channel.timeout):
+            return await call

@@ -1,0 +1,106 @@
+"""Start-up validation: every mistake is one sentence naming the setting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import ConfigError, Settings, load_config, load_settings
+
+GOOD = """
+[[feeds]]
+id = "profit"
+url = "https://profit.kz/rss/"
+interval = 60
+
+[[channels]]
+id = "tg-main"
+kind = "telegram"
+chat = "@profitkz"
+
+[[channels]]
+id = "fb-page"
+kind = "facebook"
+page_id = "1234567890"
+token_env = "FACEBOOK_PAGE_TOKEN"
+"""
+
+
+def settings_for(path: Path) -> Settings:
+    return Settings(_env_file=None, NEWSBOT_CONFIG=path)  # type: ignore[call-arg]
+
+
+def load(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "newsbot.toml"
+    path.write_text(text, encoding="utf-8")
+    load_config(settings_for(path))
+
+
+def test_the_example_config_shipped_with_the_project_loads() -> None:
+    config = load_config(settings_for(Path(__file__).parents[2] / "newsbot.example.toml"))
+    assert [c.kind for c in config.channels] == ["telegram", "facebook"]
+    assert config.feeds[0].backfill == 0
+    assert config.channels_for("profit") == ("tg-main", "fb-page")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (GOOD.replace('chat = "@profitkz"', ""), "channels[0]: chat is required but missing"),
+        (GOOD.replace('kind = "facebook"', 'kind = "vk"'), "unknown kind 'vk'"),
+        (GOOD.replace("interval = 60", "interval = 0"), "feeds.0.interval"),
+        (GOOD.replace('url = "https://profit.kz/rss/"', 'url = "profit.kz"'), "feeds.0.url"),
+        (
+            GOOD + '\n[[channels]]\nid = "tg-main"\nkind = "telegram"\nchat = "@other_chan"\n',
+            "used twice",
+        ),
+        (GOOD.replace('page_id = "1234567890"', 'page_id = "my page"'), "page_id"),
+        (GOOD.replace("interval = 60", "intervall = 60"), "intervall is not a known setting"),
+        ("[[feeds]\n", "is not valid TOML"),
+        ('[[feeds]]\nid = "f"\nurl = "https://x.kz/rss"\n', "has no [[channels]]"),
+    ],
+)
+def test_a_bad_config_file_is_one_sentence_naming_the_setting(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        load(tmp_path, text)
+    message = str(err.value)
+    assert expected in message
+    assert "\n" not in message and "Traceback" not in message
+
+
+def test_a_missing_config_file_says_which_variable_to_set(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="NEWSBOT_CONFIG"):
+        load_config(settings_for(tmp_path / "nope.toml"))
+
+
+def test_a_bad_environment_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FACEBOOK_API_VERSION", "24")
+    with pytest.raises(ConfigError, match="FACEBOOK_API_VERSION"):
+        load_settings(_env_file=None)
+
+
+def test_newsbot_run_with_a_bad_config_exits_2_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(GOOD.replace('kind = "telegram"', 'kind = "telegramm"'), encoding="utf-8")
+    monkeypatch.setenv("NEWSBOT_CONFIG", str(bad))
+    monkeypatch.chdir(tmp_path)  # no .env here
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("newsbot: ") and "telegramm" in err and len(err.splitlines()) == 1
+
+
+def test_env_example_lists_every_setting() -> None:
+    text = (Path(__file__).parents[2] / ".env.example").read_text(encoding="utf-8")
+    listed = {
+        line.lstrip("# ").split("=", 1)[0]
+        for line in text.splitlines()
+        if "=" in line and line.lstrip("# ").split("=", 1)[0].isupper()
+    }
+    aliases = {str(f.validation_alias) for f in Settings.model_fields.values()}
+    assert aliases <= listed, f"missing from .env.example: {sorted(aliases - listed)}"

@@ -1,0 +1,171 @@
+"""The Facebook publisher over real HTTP against the Graph API sandbox."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+import publishers.facebook as facebook
+from bot.config import Settings
+from bot.models import Article
+from bot.sandbox import Fault, Sandbox
+from publishers.base import Outcome, PlatformContext, PublishError, Receipt
+from tests.conftest import PAGE_ID, PAGE_TOKEN
+
+URL = "https://profit.kz/news/71234/"
+IMAGE = "https://profit.kz/img/71234.jpg"
+
+
+def article(**fields: Any) -> Article:
+    values: dict[str, Any] = {
+        "id": "a1",
+        "url": URL,
+        "title": "Kaspi &amp; Halyk",
+        "lead": "Банки отчитались за квартал.",
+        "image": IMAGE,
+    }
+    values.update(fields)
+    return Article(**values)
+
+
+class Harness:
+    def __init__(self, sandbox: Sandbox, session: aiohttp.ClientSession) -> None:
+        self.sandbox = sandbox
+        self.session = session
+        self.secrets: list[str] = []
+
+    def publisher(self, *, graph_url: str | None = None, token: str | None = PAGE_TOKEN,
+                  **channel: Any) -> facebook.FacebookPublisher:  # fmt: skip
+        settings = Settings(
+            _env_file=None,
+            FACEBOOK_GRAPH_URL=graph_url or self.sandbox.graph_url,
+            TELEGRAM_API_BASE=self.sandbox.telegram_base,
+        )
+        env = {"FACEBOOK_PAGE_TOKEN": token} if token else {}
+        ctx = PlatformContext(settings, self.session, env, self.secrets.append)
+        config = facebook.FacebookChannel.model_validate(
+            {"id": "fb", "kind": "facebook", "page_id": PAGE_ID, **channel}
+        )
+        publisher = facebook.create_publishers([config], ctx).publishers["fb"]
+        assert isinstance(publisher, facebook.FacebookPublisher)
+        return publisher
+
+    async def publish(self, art: Article | None = None, **kwargs: Any) -> Receipt:
+        publisher = self.publisher(**kwargs)
+        return await publisher.publish(publisher.render(art or article()))
+
+    async def fail(self, art: Article | None = None, **kwargs: Any) -> PublishError:
+        with pytest.raises(PublishError) as info:
+            await self.publish(art, **kwargs)
+        return info.value
+
+
+@pytest.fixture
+async def fb(sandbox: Sandbox) -> AsyncIterator[Harness]:
+    sandbox.facebook.add_page(PAGE_ID, PAGE_TOKEN)
+    async with aiohttp.ClientSession() as session:
+        yield Harness(sandbox, session)
+
+
+async def test_link_post(fb: Harness) -> None:
+    receipt = await fb.publish()
+    [post] = fb.sandbox.facebook.posts
+    assert post.page_id == PAGE_ID
+    assert post.message == "Kaspi & Halyk\n\nБанки отчитались за квартал."
+    assert post.link == URL
+    assert receipt == Receipt(post.id, f"https://www.facebook.com/{post.id}")
+    assert fb.secrets == [PAGE_TOKEN]
+
+
+async def test_photo_post(fb: Harness) -> None:
+    receipt = await fb.publish(post_type="photo")
+    [post] = fb.sandbox.facebook.posts
+    assert post.photo_url == IMAGE
+    assert post.message == f"Kaspi & Halyk\n\nБанки отчитались за квартал.\n\n{URL}"
+    assert receipt.remote_id == post.id
+    assert receipt.url == f"https://www.facebook.com/{post.id}"
+
+
+async def test_usage_headers_are_kept_for_the_rate_limiter(fb: Harness) -> None:
+    publisher = fb.publisher()
+    await publisher.publish(publisher.render(article()))
+    assert publisher.client.last_usage is not None
+    assert 0 <= publisher.client.last_usage.max_percent <= 100
+
+
+async def test_bad_token_is_permanent_and_never_shown(fb: Harness) -> None:
+    bad = "EAAwrongTokenNeverToBeLogged"
+    error = await fb.fail(token=bad)
+    assert (error.outcome, error.code) == (Outcome.PERMANENT, "token")
+    assert bad not in str(error)
+    assert fb.sandbox.facebook.posts == []
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [
+        (Fault(kind="status", status=400, code=506), (Outcome.PERMANENT, "duplicate")),
+        (Fault(kind="status", status=500, code=2), (Outcome.AMBIGUOUS, "service_error")),
+        (Fault(kind="status", status=400, code=32), (Outcome.RETRY, "rate_limited")),
+        (Fault(kind="status", status=400, code=613), (Outcome.RETRY, "rate_limited")),
+        (Fault(kind="status", status=400, code=368), (Outcome.PERMANENT, "policy_block")),
+        (Fault(kind="status", status=400, code=100), (Outcome.PERMANENT, "invalid_parameter")),
+    ],
+)
+async def test_graph_errors(fb: Harness, fault: Fault, expected: tuple[Outcome, str]) -> None:
+    fb.sandbox.facebook.faults.add(fault)
+    error = await fb.fail()
+    assert (error.outcome, error.code) == expected
+    assert error.message
+
+
+async def test_timeout_is_ambiguous(fb: Harness) -> None:
+    fb.sandbox.facebook.faults.add(Fault(kind="timeout", delay=3))
+    error = await fb.fail(timeout=0.3)
+    assert (error.outcome, error.code) == (Outcome.AMBIGUOUS, "timeout")
+
+
+async def test_connection_refused_is_retry(fb: Harness) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    error = await fb.fail(graph_url=f"http://127.0.0.1:{port}")
+    assert (error.outcome, error.code) == (Outcome.RETRY, "connect_failed")
+
+
+async def test_missing_token_is_a_config_sentence(fb: Harness) -> None:
+    with pytest.raises(ValueError, match=rf"^FACEBOOK_PAGE_TOKEN is not set: .* page {PAGE_ID} "):
+        fb.publisher(token=None)
+
+
+async def test_unscrapable_link_is_retry(fb: Harness) -> None:
+    fb.sandbox.facebook.unscrapable_urls.add(URL)
+    error = await fb.fail()
+    assert (error.outcome, error.code) == (Outcome.RETRY, "link_not_scrapable")
+
+
+async def test_invalidated_token_is_permanent(fb: Harness) -> None:
+    fb.sandbox.facebook.invalidate_token(PAGE_TOKEN)
+    error = await fb.fail()
+    assert (error.outcome, error.code) == (Outcome.PERMANENT, "token")
+    assert PAGE_TOKEN not in str(error)
+
+
+async def test_timeout_after_the_post_was_made_is_ambiguous(fb: Harness) -> None:
+    fb.sandbox.facebook.faults.add(Fault(kind="timeout", delay=2, apply=True))
+    error = await fb.fail(timeout=0.3)
+    assert error.outcome is Outcome.AMBIGUOUS
+    assert len(fb.sandbox.facebook.posts) == 1  # why it must not be a plain retry
+
+
+async def test_client_reads_and_deletes_with_the_token_in_a_header(fb: Harness) -> None:
+    publisher = fb.publisher()
+    receipt = await publisher.publish(publisher.render(article()))
+    feed = await publisher.client.get(f"{PAGE_ID}/feed", {"fields": "id,message"})
+    assert [p["id"] for p in feed["data"]] == [receipt.remote_id]
+    assert await publisher.client.delete(receipt.remote_id) == {"success": True}
+    assert fb.sandbox.facebook.posts_on(PAGE_ID) == []
