@@ -12,18 +12,16 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.sandbox import Sandbox, start_sandbox
+from bot.sandbox import Sandbox
 
 PAGE, TOKEN = "1000001", "EAApage" + "x" * 30
 APP_TOKEN = "900000000000009|sandbox-app-secret"
 
 
 @pytest.fixture
-async def sb() -> AsyncIterator[Sandbox]:
-    sandbox = await start_sandbox()
-    sandbox.facebook.add_page(PAGE, TOKEN, name="Profit.kz")
-    yield sandbox
-    await sandbox.close()
+def sb(sb: Sandbox) -> Sandbox:
+    sb.facebook.add_page(PAGE, TOKEN, name="Profit.kz")
+    return sb
 
 
 @pytest.fixture

@@ -4,42 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 
-from bot.sandbox import Fault, FaultPlan, Sandbox, start_sandbox
+from bot.sandbox import Fault, FaultPlan, Sandbox
 
-TOKEN = "123456:" + "A" * 35
 CHANNEL = "@faulty"
 PAGE, PAGE_TOKEN = "1000001", "EAApage" + "x" * 30
 
 
 @pytest.fixture
-async def sb() -> AsyncIterator[Sandbox]:
-    sandbox = await start_sandbox()
-    sandbox.facebook.add_page(PAGE, PAGE_TOKEN)
-    yield sandbox
-    await sandbox.close()
-
-
-@pytest.fixture(scope="module")
-async def module_bot() -> AsyncIterator[Bot]:
-    """One Bot per module: closing an aiogram session sleeps 250 ms."""
-    bot = Bot(TOKEN, session=AiohttpSession())
-    yield bot
-    await bot.session.close()
-
-
-@pytest.fixture
-def bot(module_bot: Bot, sb: Sandbox) -> Bot:
-    module_bot.session.api = TelegramAPIServer.from_base(sb.telegram_base)
-    return module_bot
+def sb(sb: Sandbox) -> Sandbox:
+    sb.facebook.add_page(PAGE, PAGE_TOKEN)
+    return sb
 
 
 @pytest.mark.parametrize("apply", [False, True])

@@ -11,8 +11,7 @@ import aiohttp
 import pytest
 
 from bot.sandbox import run_standalone, start_sandbox
-
-TOKEN = "123456:" + "A" * 35
+from tests.sandbox.conftest import TOKEN
 
 
 def free_port() -> int:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import aiohttp
 import pytest
 from aiogram import Bot
@@ -23,31 +21,10 @@ from aiogram.types import (
     MessageEntity,
 )
 
-from bot.sandbox import Sandbox, start_sandbox
+from bot.sandbox import Sandbox
+from tests.sandbox.conftest import TOKEN
 
-TOKEN = "123456:" + "A" * 35
 CHANNEL = "@profit_test"
-
-
-@pytest.fixture
-async def sb() -> AsyncIterator[Sandbox]:
-    sandbox = await start_sandbox()
-    yield sandbox
-    await sandbox.close()
-
-
-@pytest.fixture(scope="module")
-async def module_bot() -> AsyncIterator[Bot]:
-    """One Bot per module: closing an aiogram session sleeps 250 ms."""
-    bot = Bot(TOKEN, session=AiohttpSession())
-    yield bot
-    await bot.session.close()
-
-
-@pytest.fixture
-def bot(module_bot: Bot, sb: Sandbox) -> Bot:
-    module_bot.session.api = TelegramAPIServer.from_base(sb.telegram_base)
-    return module_bot
 
 
 async def test_send_message_returns_a_channel_message_and_records_it(bot: Bot, sb: Sandbox) -> None:

@@ -9,14 +9,10 @@ from typing import Any
 
 import pytest
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramBadRequest, TelegramConflictError
 from aiohttp import web
 
-from bot.sandbox import Sandbox, start_sandbox
-
-TOKEN = "123456:" + "A" * 35
+from bot.sandbox import Sandbox
 
 
 def editor_message(text: str, message_id: int = 1) -> dict[str, Any]:
@@ -31,27 +27,6 @@ def editor_message(text: str, message_id: int = 1) -> dict[str, Any]:
             "text": text,
         }
     }
-
-
-@pytest.fixture
-async def sb() -> AsyncIterator[Sandbox]:
-    sandbox = await start_sandbox()
-    yield sandbox
-    await sandbox.close()
-
-
-@pytest.fixture(scope="module")
-async def module_bot() -> AsyncIterator[Bot]:
-    """One Bot per module: closing an aiogram session sleeps 250 ms."""
-    bot = Bot(TOKEN, session=AiohttpSession())
-    yield bot
-    await bot.session.close()
-
-
-@pytest.fixture
-def bot(module_bot: Bot, sb: Sandbox) -> Bot:
-    module_bot.session.api = TelegramAPIServer.from_base(sb.telegram_base)
-    return module_bot
 
 
 @pytest.fixture
