@@ -19,9 +19,10 @@ import structlog
 from redis.asyncio import Redis
 
 from bot.config import Config, ConfigError, Settings, process_env
-from bot.delivery import DeliveryEngine, RetryPolicy
+from bot.delivery import AfterPublish, DeliveryEngine, RedisHealth, RetryPolicy
 from bot.ingest.feeds import FeedPoller
 from bot.keys import Keys
+from bot.leader import LeaderLease
 from bot.logging import Redactor
 from bot.models import Article, IngestResult
 from bot.net import make_fetch_session
@@ -42,6 +43,7 @@ class App:
     engine: DeliveryEngine
     pollers: list[FeedPoller]
     redis_url: str
+    leader: LeaderLease
 
     async def submit(self, article: Article, deliver: bool = True) -> IngestResult:
         """Ingest one article for every channel that takes its source."""
@@ -57,12 +59,19 @@ class App:
         return result
 
     async def run(self, stop: asyncio.Event, *, poll_feeds: bool = True) -> None:
-        """Deliver (and poll feeds) until `stop` is set."""
+        """Deliver until `stop` is set; while this process leads, also promote due
+        jobs and poll feeds (one leader among all processes on this namespace)."""
+
+        async def lead(leading: asyncio.Event) -> None:
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(self.engine.promote_forever(leading))
+                if poll_feeds:
+                    for poller in self.pollers:
+                        tg.create_task(poller.run(leading))
+
         async with asyncio.TaskGroup() as tg:
             tg.create_task(self.engine.run(stop))
-            if poll_feeds:
-                for poller in self.pollers:
-                    tg.create_task(poller.run(stop))
+            tg.create_task(self.leader.run(stop, lead))
 
 
 async def open_redis(
@@ -120,6 +129,7 @@ async def open_app(
     redactor: Redactor | None = None,
     env: Mapping[str, str] | None = None,
     consumer: str | None = None,
+    after_publish: AfterPublish | None = None,
 ) -> AsyncIterator[App]:
     settings = config.settings
     redactor = redactor or Redactor()
@@ -142,16 +152,24 @@ async def open_app(
             allow_private=settings.allow_private_networks, user_agent=USER_AGENT
         )
         stack.push_async_callback(fetcher.close)
+        consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        health = RedisHealth()
         engine = DeliveryEngine(
             store,
             publishers,
-            consumer=consumer or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}",
+            consumer=consumer,
             concurrency=settings.workers,
             retry=RetryPolicy(
                 settings.max_attempts, settings.retry_base_seconds, settings.retry_max_seconds
             ),
+            lease_ms=int(settings.lease_seconds * 1000),
+            max_crashes=settings.max_crashes,
+            rate_limits=settings.rate_limits,
+            health=health,
+            after_publish=after_publish,
         )
-        app = App(config, redis, store, publishers, engine, [], redis_url)
+        leader = LeaderLease(redis, store.keys.lock("leader"), consumer, health=health)
+        app = App(config, redis, store, publishers, engine, [], redis_url, leader)
         app.pollers = [
             FeedPoller(
                 feed,

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     log_level: str = Field(
         "INFO", validation_alias="LOG_LEVEL", pattern=r"(?i)^(debug|info|warning|error)$"
     )
+    telegram_bot_rate_per_second: float = Field(
+        25.0, validation_alias="TELEGRAM_BOT_RATE_PER_SECOND", gt=0, le=1000
+    )
+    rate_limits: bool = Field(True, validation_alias="NEWSBOT_RATE_LIMITS")
+    lease_seconds: float = Field(120.0, validation_alias="NEWSBOT_LEASE_SECONDS", ge=1, le=3600)
+    max_crashes: int = Field(3, validation_alias="NEWSBOT_MAX_CRASHES", ge=1, le=100)
     workers: int = Field(4, validation_alias="NEWSBOT_WORKERS", ge=1, le=256)
     max_attempts: int = Field(8, validation_alias="NEWSBOT_MAX_ATTEMPTS", ge=1, le=100)
     retry_base_seconds: float = Field(

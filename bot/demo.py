@@ -120,10 +120,10 @@ async def watch(app: App, article_ids: list[str]) -> list[Delivery]:
     while True:
         everything = [d for aid in article_ids for d in await app.store.deliveries(aid)]
         for d in everything:
-            if d.state.is_final and (d.article_id, d.channel) not in shown:
+            if d.state.is_settled and (d.article_id, d.channel) not in shown:
                 shown.add((d.article_id, d.channel))
                 show_post(d, titles[d.article_id])
-        if all(d.state.is_final for d in everything) or time.monotonic() > deadline:
+        if all(d.state.is_settled for d in everything) or time.monotonic() > deadline:
             return everything
         await asyncio.sleep(0.05)
 
@@ -194,7 +194,7 @@ async def _demo(app: App, data_dir: Path, feed_url: str) -> int:
         f"({len(deliveries) / elapsed:.1f} deliveries/s, including a 1 s retry_after wait). "
         f"Logs: {data_dir / 'demo.log'}"
     )
-    unfinished = [d for d in deliveries if not d.state.is_final]
+    unfinished = [d for d in deliveries if not d.state.is_settled]
     if unfinished:
         print(
             f"{len(unfinished)} deliveries did not finish within {TIMEOUT_SECONDS:.0f} s",

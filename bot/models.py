@@ -21,12 +21,19 @@ class State(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     RETRY_WAIT = "retry_wait"
+    AMBIGUOUS = "ambiguous"  # the last attempt may have posted: check or resend next
+    HELD = "held"  # ambiguous on a channel whose policy is to ask the editors
     FAILED = "failed"
     CANCELLED = "cancelled"
 
     @property
     def is_final(self) -> bool:
         return self in FINAL_STATES
+
+    @property
+    def is_settled(self) -> bool:
+        """Nothing more happens without an editor: final, or held for a decision."""
+        return self in FINAL_STATES or self is State.HELD
 
 
 FINAL_STATES = frozenset({State.SENT, State.FAILED, State.CANCELLED})

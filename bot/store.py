@@ -20,6 +20,7 @@ from redis.exceptions import ResponseError
 from bot.keys import WORK_GROUP, Keys, job_member, parse_job
 from bot.models import Article, Delivery, IngestOutcome, IngestResult, State
 from bot.urls import BadUrlError, article_id
+from publishers.base import RateLimit
 
 
 def now_ms() -> int:
@@ -46,6 +47,14 @@ class Claim:
     attempt: int
     article: Article
     payload: str  # stored rendering, "" before the first successful render
+    ambiguous_since_ms: int = 0  # > 0: an earlier attempt from then may have posted
+
+
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """The job went back to the due set: a rate limit or cooldown did not allow it yet."""
+
+    wait_ms: int
 
 
 class Store:
@@ -77,12 +86,13 @@ class Store:
         planned = tuple(channels) if result is IngestOutcome.NEW and deliver else ()
         return IngestResult(article.id, result, planned)
 
-    async def promote_due(self, batch: int = 500) -> int:
+    async def promote_due(self, batch: int = 500) -> tuple[int, int]:
+        """Due jobs to the work stream: (how many moved, ms until the next one or -1)."""
         k = self.keys
-        moved = await self._promote(
+        moved, next_ms = await self._promote(
             keys=[k.due, k.work, k.events], args=[now_ms(), batch, k.prefix]
         )
-        return int(moved)
+        return int(moved), int(next_ms)
 
     async def read_jobs(self, consumer: str, count: int, block_ms: int) -> list[Job]:
         reply: Any = await self.redis.xreadgroup(
@@ -95,28 +105,52 @@ class Store:
                 jobs.append(Job(_text(entry_id), op, aid, channel))
         return jobs
 
-    async def claim(self, job: Job, consumer: str, lease_ms: int) -> Claim | None:
+    async def claim(
+        self,
+        job: Job,
+        consumer: str,
+        lease_ms: int,
+        limits: Sequence[RateLimit] = (),
+        max_crashes: int = 3,
+    ) -> Claim | Deferred | None:
+        """Take a delivery for one attempt, within its rate limits; None: nothing to do."""
         k = self.keys
         keys = [
             k.delivery(job.article_id, job.channel),
             k.article(job.article_id),
             k.events,
             k.work,
+            k.due,
         ]
-        args: list[str | int] = [
-            job.entry_id,
-            now_ms(),
-            lease_ms,
-            consumer,
-            WORK_GROUP,
-            job.article_id,
-            job.channel,
-        ]
+        args: list[str | int | float] = [job.entry_id, now_ms(), lease_ms, consumer, WORK_GROUP]
+        args += [job.article_id, job.channel, max_crashes]
+        for limit in limits:
+            keys += [k.rate(limit.name), k.cooldown(limit.name)]
+            emission_ms = 1000.0 / limit.per_second
+            args += [round(emission_ms, 3), round(emission_ms * (limit.burst - 1), 3)]
+            args.append("1" if limit.reserve else "0")
         reply = await self._claim(keys=keys, args=args)
+        if int(reply[0]) == 2:
+            return Deferred(int(reply[1]))
         if int(reply[0]) != 1:
             return None
         article = Article.from_json(reply[2])
-        return Claim(job, int(reply[1]), article, _text(reply[3]))
+        return Claim(job, int(reply[1]), article, _text(reply[3]), int(reply[4] or 0))
+
+    async def reclaim_stale(self, consumer: str, idle_ms: int, count: int = 20) -> list[Job]:
+        """Jobs read by workers that went silent for `idle_ms` (XAUTOCLAIM): the claim
+        script decides whether their delivery's lease has really expired."""
+        reply: Any = await self.redis.xautoclaim(
+            self.keys.work, WORK_GROUP, consumer, idle_ms, "0-0", count=count
+        )
+        jobs: list[Job] = []
+        for entry in reply[1]:
+            entry_id, fields = entry
+            if fields is None:  # trimmed from the stream meanwhile
+                continue
+            op, aid, channel = parse_job(_text(fields[b"job"]))
+            jobs.append(Job(_text(entry_id), op, aid, channel))
+        return jobs
 
     async def complete(
         self,
@@ -128,10 +162,16 @@ class Store:
         remote_url: str = "",
         error: str = "",
         next_at_ms: int = 0,
+        pause_bucket: str = "",
+        pause_ms: int = 0,
+        note: str = "",
     ) -> bool:
-        """Record the outcome of a claimed attempt; False when the claim was stale."""
+        """Record the outcome of a claimed attempt; False when the claim was stale.
+
+        `pause_ms` > 0 sets a cooldown on `pause_bucket` for every worker."""
         job, k = claim.job, self.keys
         keys = [k.delivery(job.article_id, job.channel), k.events, k.work, k.due]
+        keys.append(k.cooldown(pause_bucket or "none"))
         args: list[str | int] = [
             job.entry_id,
             now_ms(),
@@ -145,6 +185,8 @@ class Store:
             error[:1000],
             next_at_ms,
             claim.attempt,
+            pause_ms,
+            note,
         ]
         return bool(await self._complete(keys=keys, args=args))
 

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 import aiohttp
 from pydantic import BaseModel, ConfigDict, Field
@@ -65,14 +65,34 @@ class Payload:
 
 @dataclass(frozen=True, slots=True)
 class Receipt:
-    """The platform's acceptance: its id for the post and, when known, a public link."""
+    """The platform's acceptance: its id for the post and, when known, a public link.
+
+    `pause_seconds` > 0 asks the engine to pause the channel's bucket (the platform
+    said, e.g. in usage headers, that it is close to throttling)."""
 
     remote_id: str
     url: str = ""
+    pause_seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """One GCRA bucket shared by every worker: `per_second` sustained, `burst` at once.
+
+    A reserving bucket (the channel's own) books each waiting job's future slot, so a
+    backlog leaves in order at the full rate; the others are only checked."""
+
+    name: str
+    per_second: float
+    burst: int = 1
+    reserve: bool = True
 
 
 class PublishError(Exception):
-    """A platform refused or failed a call; `message` is the platform's own words, redacted."""
+    """A platform refused or failed a call; `message` is the platform's own words, redacted.
+
+    `retry_after` (seconds) pauses the channel's bucket for every worker, whatever
+    the outcome: a 429, a Graph rate-limit code, a policy block."""
 
     def __init__(
         self,
@@ -98,6 +118,10 @@ class ChannelConfig(BaseModel):
     kind: str
     enabled: bool = True
     feeds: tuple[str, ...] = ()  # feed ids this channel takes; empty = every feed
+    # After an ambiguous answer on a platform that cannot be checked (Telegram cannot
+    # list a channel's posts): send again, accepting a rare duplicate, or hold the
+    # delivery for the editors. Platforms that can check (Facebook) always check.
+    ambiguous: Literal["resend", "hold"] = "resend"
 
 
 @dataclass(slots=True)
@@ -114,9 +138,22 @@ class Publisher(Protocol):
     @property
     def channel(self) -> ChannelConfig: ...
 
+    @property
+    def can_reconcile(self) -> bool:
+        """Whether find_existing can tell if an ambiguous attempt posted."""
+        ...
+
     def render(self, article: Article) -> Payload: ...
 
     async def publish(self, payload: Payload) -> Receipt: ...
+
+    def rate_limits(self) -> Sequence[RateLimit]:
+        """The buckets a post to this channel draws from; the channel's own first."""
+        ...
+
+    async def find_existing(self, payload: Payload, since_ms: int) -> Receipt | None:
+        """The post this payload made since `since_ms`, if the platform shows one."""
+        ...
 
 
 @dataclass(slots=True)

@@ -1,19 +1,105 @@
--- queued -> sending: a worker takes a delivery before calling the platform.
--- KEYS[1] delivery  KEYS[2] article  KEYS[3] events  KEYS[4] work stream
--- ARGV[1] stream entry id  ARGV[2] now ms  ARGV[3] lease ms  ARGV[4] consumer
--- ARGV[5] group  ARGV[6] article id  ARGV[7] channel
--- Returns {1, attempt, article json, stored payload} or {0, current state} (job dropped).
-local state = redis.call('HGET', KEYS[1], 'state')
-if state ~= 'queued' then
+-- Take a delivery for one attempt: queued -> sending, or recover a delivery whose
+-- worker died (sending with an expired lease -> ambiguous -> sending), after the
+-- rate limits of its buckets allow it. A job that may not run yet goes back to the
+-- due set with its due time; no worker waits holding it.
+-- KEYS[1] delivery  KEYS[2] article  KEYS[3] events  KEYS[4] work  KEYS[5] due
+-- KEYS[6..] per bucket: rate key, cooldown key
+-- ARGV[1] entry id  ARGV[2] now ms  ARGV[3] lease ms  ARGV[4] consumer  ARGV[5] group
+-- ARGV[6] article id  ARGV[7] channel  ARGV[8] crashes before failing
+-- ARGV[9..] per bucket: emission interval ms, burst tolerance ms, reserve (1/0)
+-- Returns {1, attempt, article json, payload, ambiguous_since ms (0 = none)}
+--      or {2, wait ms} (rescheduled) or {0, state} (nothing to do: job dropped).
+local dkey, now = KEYS[1], tonumber(ARGV[2])
+local aid, channel = ARGV[6], ARGV[7]
+local member = 'publish:' .. aid .. ':' .. channel
+local function drop()
   redis.call('XACK', KEYS[4], ARGV[5], ARGV[1])
   redis.call('XDEL', KEYS[4], ARGV[1])
+end
+local function later(wait)
+  redis.call('ZADD', KEYS[5], now + wait, member)
+  drop()
+  return {2, wait}
+end
+
+local cur = redis.call('HMGET', dkey, 'state', 'lease_until', 'attempt_started',
+  'ambiguous_since', 'slot_at')
+local state = cur[1]
+local ambiguous_since = tonumber(cur[4]) or 0
+if state == 'sending' and (tonumber(cur[2]) or 0) < now then
+  -- The worker holding it is gone; its call may have reached the platform.
+  local crashes = redis.call('HINCRBY', dkey, 'crashes', 1)
+  if crashes >= tonumber(ARGV[8]) then
+    local why = 'its worker was lost ' .. crashes .. ' times during an attempt; giving up'
+    redis.call('HSET', dkey, 'state', 'failed', 'updated_at', now, 'last_error', why,
+      'history', history_with(dkey, now, 'failed', why))
+    emit(KEYS[3], 'state', aid, channel, 'failed', redis.call('HGET', dkey, 'attempts'), why, now)
+    drop()
+    return {0, 'failed'}
+  end
+  if ambiguous_since == 0 then ambiguous_since = tonumber(cur[3]) or now end
+  redis.call('HSET', dkey, 'state', 'queued', 'ambiguous_since', ambiguous_since,
+    'updated_at', now, 'history', history_with(dkey, now, 'ambiguous', 'worker lost'))
+  emit(KEYS[3], 'state', aid, channel, 'ambiguous', redis.call('HGET', dkey, 'attempts'),
+    'worker lost', now)
+  state = 'queued'
+end
+if state ~= 'queued' then
+  drop()
   return {0, state or ''}
 end
-local now = ARGV[2]
-local attempt = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-redis.call('HSET', KEYS[1], 'state', 'sending', 'updated_at', now,
-  'lease_until', tonumber(now) + tonumber(ARGV[3]), 'worker', ARGV[4],
-  'history', history_with(KEYS[1], now, 'sending', 'attempt ' .. attempt))
-emit(KEYS[3], 'state', ARGV[6], ARGV[7], 'sending', attempt, '', now)
+
+-- Rate limits: GCRA per bucket. A cooldown (after a 429 or a usage warning) stops
+-- everything; a reserving bucket (the channel's own) books the job's future slot so
+-- a backlog leaves in order at the full rate; other buckets are only checked.
+local nb = (#KEYS - 5) / 2
+local wait = 0
+for i = 0, nb - 1 do
+  local cd = redis.call('PTTL', KEYS[7 + 2 * i])
+  if cd > wait then wait = cd end
+end
+if wait > 0 then
+  redis.call('HDEL', dkey, 'slot_at')
+  return later(wait)
+end
+local tats = {}
+for i = 0, nb - 1 do
+  local tat = tonumber(redis.call('GET', KEYS[6 + 2 * i])) or now
+  if tat < now then tat = now end
+  tats[i] = tat
+  local tau = tonumber(ARGV[10 + 3 * i])
+  if ARGV[11 + 3 * i] ~= '1' and tat - tau > now then
+    local w = tat - tau - now
+    if w > wait then wait = w end
+  end
+end
+if wait > 0 then return later(wait) end
+local slot_at = tonumber(cur[5])
+for i = 0, nb - 1 do  -- reserving buckets first: they may still send the job away
+  local emission, tau = tonumber(ARGV[9 + 3 * i]), tonumber(ARGV[10 + 3 * i])
+  if ARGV[11 + 3 * i] == '1' and not slot_at then
+    local slot = math.max(tats[i] - tau, now)
+    local tat = math.max(tats[i], slot) + emission
+    redis.call('SET', KEYS[6 + 2 * i], tat, 'PX', math.floor(tat - now + tau + 60000))
+    if slot > now then
+      redis.call('HSET', dkey, 'slot_at', slot)
+      return later(slot - now)
+    end
+  end
+end
+for i = 0, nb - 1 do
+  if ARGV[11 + 3 * i] ~= '1' then
+    local tat = tats[i] + tonumber(ARGV[9 + 3 * i])
+    local tau = tonumber(ARGV[10 + 3 * i])
+    redis.call('SET', KEYS[6 + 2 * i], tat, 'PX', math.floor(tat - now + tau + 60000))
+  end
+end
+
+local attempt = redis.call('HINCRBY', dkey, 'attempts', 1)
+redis.call('HDEL', dkey, 'slot_at')
+redis.call('HSET', dkey, 'state', 'sending', 'updated_at', now, 'attempt_started', now,
+  'lease_until', now + tonumber(ARGV[3]), 'worker', ARGV[4],
+  'history', history_with(dkey, now, 'sending', 'attempt ' .. attempt))
+emit(KEYS[3], 'state', aid, channel, 'sending', attempt, '', now)
 return {1, attempt, redis.call('HGET', KEYS[2], 'json') or '',
-  redis.call('HGET', KEYS[1], 'payload') or ''}
+  redis.call('HGET', dkey, 'payload') or '', ambiguous_since}

@@ -1,8 +1,8 @@
--- Move due jobs to the work stream; retry_wait -> queued on the way.
+-- Move due jobs to the work stream; retry_wait and ambiguous -> queued on the way.
 -- KEYS[1] due  KEYS[2] work stream  KEYS[3] events
 -- ARGV[1] now ms  ARGV[2] batch size  ARGV[3] key prefix ("{ns}")
 -- Delivery keys are built from the prefix exactly as bot/keys.py builds them.
--- Returns how many jobs went to the work stream.
+-- Returns {jobs moved, ms until the next due job (-1 = none)}.
 local now = ARGV[1]
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
 local moved = 0
@@ -11,15 +11,17 @@ for _, member in ipairs(due) do
   local aid, channel = string.match(member, '^[^:]+:([^:]+):(.+)$')
   local dkey = ARGV[3] .. ':delivery:' .. aid .. ':' .. channel
   local state = redis.call('HGET', dkey, 'state')
-  if state == 'retry_wait' then
+  if state == 'retry_wait' or state == 'ambiguous' then
     redis.call('HSET', dkey, 'state', 'queued', 'updated_at', now,
       'history', history_with(dkey, now, 'queued', ''))
     emit(KEYS[3], 'state', aid, channel, 'queued', redis.call('HGET', dkey, 'attempts'), '', now)
   end
   -- anything not waiting to run (sent, cancelled...) was decided meanwhile: drop it
-  if state == 'retry_wait' or state == 'queued' then
+  if state == 'retry_wait' or state == 'ambiguous' or state == 'queued' then
     redis.call('XADD', KEYS[2], '*', 'job', member)
     moved = moved + 1
   end
 end
-return moved
+local nxt = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #nxt == 0 then return {moved, -1} end
+return {moved, math.max(0, tonumber(nxt[2]) - tonumber(now))}

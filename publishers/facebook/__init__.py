@@ -20,6 +20,7 @@ from publishers.base import (
     PlatformHandle,
     Publisher,
     PublishError,
+    RateLimit,
     Receipt,
 )
 from publishers.facebook import errors, render
@@ -32,9 +33,14 @@ class FacebookChannel(ChannelConfig):
     token_env: str = Field("FACEBOOK_PAGE_TOKEN", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     post_type: Literal["link", "photo"] = "link"
     timeout: float = Field(30.0, gt=0, le=300)  # seconds per request
+    # Meta publishes no per-Page posting rate; a newsroom posts a few dozen a day, so a
+    # conservative default keeps far from the Page's call budget (usage headers do the rest).
+    rate_per_minute: float = Field(6.0, gt=0, le=6000)
+    burst: int = Field(3, ge=1, le=100)
 
 
 CHANNEL_MODEL = FacebookChannel
+USAGE_SLOW_DOWN_PERCENT = 90.0
 
 
 def post_url(post_id: str) -> str:
@@ -42,10 +48,54 @@ def post_url(post_id: str) -> str:
 
 
 class FacebookPublisher:
+    can_reconcile = True
+
     def __init__(self, channel: FacebookChannel, client: GraphClient, token: str) -> None:
         self.channel = channel
         self.client = client
         self._token = token
+        self._limits = (
+            RateLimit(f"fb:page:{channel.page_id}", channel.rate_per_minute / 60, channel.burst),
+        )
+
+    def rate_limits(self) -> Sequence[RateLimit]:
+        return self._limits
+
+    async def find_existing(self, payload: Payload, since_ms: int) -> Receipt | None:
+        """The Page's post of this payload since `since_ms`, read back from its feed
+        (GET /{page-id}/feed; the link of a link post is `attachments{unshimmed_url}`,
+        the `link` field being deprecated since v3.3). Posting is not idempotent: a
+        code-2/500 answer may still have created the post (koala issue 699)."""
+        params = {
+            "fields": "id,message,created_time,attachments{unshimmed_url}",
+            "since": str(max(0, since_ms // 1000 - 60)),  # a minute of clock skew
+            "limit": "100",
+        }
+        try:
+            answer = await self.client.get(f"{self.channel.page_id}/feed", params)
+        except Exception as exc:
+            raise errors.classify(exc, token=self._token, publishing=False) from None
+        link = payload.params.get("link")
+        message = payload.params.get("message") or payload.params.get("caption")
+        for post in answer.get("data") or []:
+            attachments = (post.get("attachments") or {}).get("data") or []
+            links = {a.get("unshimmed_url") for a in attachments if isinstance(a, dict)}
+            if (link and link in links) or (message and post.get("message") == message):
+                return Receipt(remote_id=str(post["id"]), url=post_url(str(post["id"])))
+        return None
+
+    def _pause_for(self) -> float:
+        """Seconds to pause this Page after an answer whose usage headers say the
+        budget is nearly spent: slow down from 90% instead of being refused at 100%
+        (https://developers.facebook.com/docs/graph-api/overview/rate-limiting/)."""
+        usage = self.client.last_usage
+        if usage is None:
+            return 0.0
+        if usage.regain_access_minutes > 0:
+            return usage.regain_access_minutes * 60
+        if usage.max_percent >= USAGE_SLOW_DOWN_PERCENT:
+            return 60.0 * (usage.max_percent - USAGE_SLOW_DOWN_PERCENT + 1)
+        return 0.0
 
     def render(self, article: Article) -> Payload:
         return render.render(article, self.channel)
@@ -71,7 +121,7 @@ class FacebookPublisher:
                 f"Graph answered without a post id: {answer}",
                 code="bad_response",
             )
-        return Receipt(remote_id=post_id, url=post_url(post_id))
+        return Receipt(remote_id=post_id, url=post_url(post_id), pause_seconds=self._pause_for())
 
 
 def create_publishers(channels: Sequence[ChannelConfig], ctx: PlatformContext) -> PlatformHandle:

@@ -13,7 +13,7 @@ from typing import Literal
 from aiogram.utils.token import TokenValidationError
 from pydantic import Field, field_validator
 
-from publishers.base import ChannelConfig, PlatformContext, PlatformHandle, Publisher
+from publishers.base import ChannelConfig, PlatformContext, PlatformHandle, Publisher, RateLimit
 from publishers.telegram.client import TelegramPublisher, make_bot
 
 # @username (5-32 characters; 4 for collectible ones) or a numeric chat id.
@@ -25,10 +25,10 @@ class TelegramChannel(ChannelConfig):
     chat: str
     disable_notification: bool = False
     read_more: str = Field("Читать далее", min_length=1, max_length=64)
-    # What the engine does after an ambiguous send (Telegram cannot list a channel's
-    # posts): send again, accepting a rare duplicate, or hold for the editors.
-    ambiguous: Literal["resend", "hold"] = "resend"
     timeout: float = Field(30.0, gt=0, le=300)  # seconds per request
+    # Telegram FAQ: about 20 messages a minute per group or channel (not contractual).
+    rate_per_minute: float = Field(20.0, gt=0, le=6000)
+    burst: int = Field(3, ge=1, le=100)
 
     @field_validator("chat")
     @classmethod
@@ -61,7 +61,8 @@ def create_publishers(channels: Sequence[ChannelConfig], ctx: PlatformContext) -
             "TELEGRAM_BOT_TOKEN is malformed: it must look like 123456789:AA... "
             "exactly as @BotFather gave it"
         ) from None
-    publishers: dict[str, Publisher] = {c.id: TelegramPublisher(c, bot) for c in ours}
+    bot_limit = RateLimit("tg:bot", ctx.settings.telegram_bot_rate_per_second, 5, reserve=False)
+    publishers: dict[str, Publisher] = {c.id: TelegramPublisher(c, bot, bot_limit) for c in ours}
     return PlatformHandle(publishers=publishers, close=bot.session.close)
 
 

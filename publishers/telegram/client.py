@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot
@@ -19,7 +19,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import LinkPreviewOptions, Message
 
 from bot.models import Article
-from publishers.base import Outcome, Payload, PublishError, Receipt
+from publishers.base import Outcome, Payload, PublishError, RateLimit, Receipt
 from publishers.telegram import errors, render
 
 if TYPE_CHECKING:
@@ -48,9 +48,23 @@ def post_url(chat_id: int, username: str | None, message_id: int) -> str:
 
 
 class TelegramPublisher:
-    def __init__(self, channel: TelegramChannel, bot: Bot) -> None:
+    # The Bot API cannot list a channel's posts, so an ambiguous send cannot be
+    # checked: the channel's `ambiguous` policy decides (resend or hold).
+    can_reconcile = False
+
+    def __init__(self, channel: TelegramChannel, bot: Bot, bot_limit: RateLimit) -> None:
         self.channel = channel
         self._bot = bot
+        self._limits = (
+            RateLimit(f"tg:chat:{channel.chat}", channel.rate_per_minute / 60, channel.burst),
+            bot_limit,
+        )
+
+    def rate_limits(self) -> Sequence[RateLimit]:
+        return self._limits
+
+    async def find_existing(self, payload: Payload, since_ms: int) -> Receipt | None:
+        return None
 
     def render(self, article: Article) -> Payload:
         return render.render(article, self.channel)

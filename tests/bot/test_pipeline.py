@@ -31,7 +31,7 @@ async def deliver_all(app: App, article_ids: list[str], timeout: float = 20) -> 
     try:
         while True:
             found = [d for aid in article_ids for d in await app.store.deliveries(aid)]
-            if found and all(d.state.is_final for d in found):
+            if found and all(d.state.is_settled for d in found):
                 return found
             assert time.monotonic() < deadline, f"not finished: {found}"
             await asyncio.sleep(0.02)

@@ -98,9 +98,9 @@ async def test_retry_waits_in_the_due_set_until_due_then_is_queued_again(redis: 
     assert claim is not None
     later = now_ms() + 60_000
     await store.complete(claim, State.RETRY_WAIT, error="retry: 429", next_at_ms=later)
-    assert await store.promote_due() == 0  # not due yet
+    assert (await store.promote_due())[0] == 0  # not due yet
     await redis.zadd(store.keys.due, {f"publish:{job.article_id}:tg": now_ms() - 1})
-    assert await store.promote_due() == 1
+    assert (await store.promote_due())[0] == 1
     (d,) = await store.deliveries(job.article_id)
     assert d.state is State.QUEUED and d.last_error == "retry: 429"
     (job2,) = await store.read_jobs("w1", 10, 100)
