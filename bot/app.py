@@ -28,6 +28,7 @@ from bot.models import Article, IngestResult
 from bot.net import make_fetch_session
 from bot.redis_embedded import EmbeddedRedis
 from bot.store import Store
+from bot.urls import secrets_in_url
 from publishers.base import ChannelConfig, PlatformContext, Publisher, load_platform
 
 log = structlog.get_logger("app")
@@ -48,7 +49,8 @@ class App:
     async def submit(self, article: Article, deliver: bool = True) -> IngestResult:
         """Ingest one article for every channel that takes its source."""
         channels = self.config.channels_for(article.source)
-        result = await self.store.ingest(article, channels, deliver=deliver)
+        payloads = {ch: self.render(ch, article) for ch in channels}
+        result = await self.store.ingest(article, channels, deliver=deliver, payloads=payloads)
         log.info(
             "article ingested",
             article_id=article.id,
@@ -57,6 +59,18 @@ class App:
             channels=list(result.channels),
         )
         return result
+
+    def render(self, channel: str, article: Article) -> str:
+        """What the channel will receive, as stored JSON; "" if it cannot be rendered
+        now (the worker renders again and fails the delivery with the reason)."""
+        publisher = self.publishers.get(channel)
+        if publisher is None:
+            return ""
+        try:
+            return publisher.render(article).to_json()
+        except Exception:
+            log.exception("rendering failed", article_id=article.id, channel=channel)
+            return ""
 
     async def run(self, stop: asyncio.Event, *, poll_feeds: bool = True) -> None:
         """Deliver until `stop` is set; while this process leads, also promote due
@@ -98,9 +112,13 @@ async def open_redis(
     try:
         await redis.ping()
     except Exception as exc:
+        # the class only: redis-py's texts can quote a malformed URL, password included
+        where = "at REDIS_URL" if settings.redis_url is not None else f"in {settings.data_dir}"
+        fix = (
+            "start it or fix REDIS_URL" if settings.redis_url is not None else "see redis.log there"
+        )
         raise ConfigError(
-            f"Redis at REDIS_URL cannot be reached ({redactor.redact(str(exc))}): "
-            "start it or fix REDIS_URL"
+            f"Redis {where} cannot be reached ({type(exc).__name__}): {fix}"
         ) from None
     return redis, url
 
@@ -148,6 +166,9 @@ async def open_app(
             register_secret=redactor.add,
         )
         publishers = await open_publishers(config, ctx, stack)
+        for feed in config.feeds:
+            for secret in secrets_in_url(str(feed.url)):
+                redactor.add(secret)
         fetcher = make_fetch_session(
             allow_private=settings.allow_private_networks, user_agent=USER_AGENT
         )

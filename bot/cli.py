@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
 
+from redis.exceptions import RedisError
+
 from bot.config import ConfigError, load_config, load_settings
 from bot.keys import Keys
 from bot.logging import Redactor, configure_logging
@@ -28,7 +30,11 @@ from bot.store import Store
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsbot", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("run", help="run the service: poll feeds and deliver until SIGTERM/SIGINT")
+    run = sub.add_parser("run", help="run the service: poll feeds and deliver until SIGTERM/SIGINT")
+    run.add_argument(
+        "--workers", type=int, default=1, metavar="N",
+        help="worker processes sharing the work on one Redis (default 1)",
+    )  # fmt: skip
     demo = sub.add_parser(
         "demo", help="the whole pipeline on an embedded Redis and the local sandbox"
     )
@@ -53,7 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "run":
-            return asyncio.run(_run())
+            if args.workers < 1:
+                print("newsbot: --workers must be 1 or more", file=sys.stderr)
+                return 2
+            return asyncio.run(_run(args.workers))
         if args.command == "demo":
             from bot.demo import run_demo
 
@@ -65,12 +74,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, EmbeddedRedisError) as exc:
         print(f"newsbot: {exc}", file=sys.stderr)
         return 2
+    except RedisError as exc:
+        print(
+            f"newsbot: Redis refused a command ({type(exc).__name__}: {exc}): check that the "
+            "REDIS_URL user may run scripts and streams, and that the server is not a cluster",
+            file=sys.stderr,
+        )
+        return 2
     except KeyboardInterrupt:
         return 130
     return 2
 
 
-async def _run() -> int:
+async def _run(processes: int) -> int:
     from bot.app import open_app
 
     config = load_config()
@@ -80,6 +96,10 @@ async def _run() -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if processes > 1:
+        from bot.supervisor import supervise
+
+        return await supervise(config, processes, stop)
     async with open_app(config, redactor=redactor) as app:
         await app.run(stop)
     return 0

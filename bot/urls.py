@@ -8,7 +8,7 @@ fragment, no tracking parameters, sorted remaining query, no trailing slash.
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 # utm_*, plus the click ids that ad networks append (Facebook, Google, Yandex).
 _TRACKING = frozenset({"fbclid", "gclid", "yclid", "dclid", "msclkid", "igshid"})
@@ -37,7 +37,8 @@ def canonical_url(url: str) -> str:
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
         if not k.lower().startswith("utm_") and k.lower() not in _TRACKING
     )
-    path = parts.path.rstrip("/")
+    # one spelling of the path: percent-encoding decoded then re-encoded the same way
+    path = quote(unquote(parts.path), safe="/:@!$&'()*+,;=~").rstrip("/")
     return urlunsplit((scheme, netloc, path, urlencode(query), ""))
 
 
@@ -47,3 +48,17 @@ def article_id(url: str) -> str:
     Short enough for commands and logs; collisions are negligible at a
     publisher's scale (millions of articles)."""
     return hashlib.sha256(canonical_url(url).encode()).hexdigest()[:16]
+
+
+_SECRET_PARAMS = ("token", "key", "secret", "password", "passwd", "auth", "sig", "signature")
+
+
+def secrets_in_url(url: str) -> list[str]:
+    """Parts of a configured URL that must never be logged: the password of its user
+    info and the values of query parameters named like credentials."""
+    parts = urlsplit(url)
+    found = [parts.password] if parts.password else []
+    for key, value in parse_qsl(parts.query):
+        if value and any(word in key.lower() for word in _SECRET_PARAMS):
+            found.append(value)
+    return found

@@ -33,7 +33,7 @@ async def redis_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterato
     server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
     await server.start()
     yield server
-    await server.stop()
+    await server.stop(force=True)
 
 
 @pytest.fixture

@@ -69,6 +69,15 @@ def plain_text(html: str) -> str:
 
 
 def _published(entry: Any) -> datetime | None:
+    """The item's time, always time-zone aware (a date without an offset is UTC, as
+    RFC 822's "-0000" means), so items of one feed always sort together."""
+    found = _raw_published(entry)
+    if found is not None and found.tzinfo is None:
+        return found.replace(tzinfo=UTC)
+    return found
+
+
+def _raw_published(entry: Any) -> datetime | None:
     for key in ("published", "updated"):
         raw = entry.get(key)
         if not raw:
@@ -151,7 +160,7 @@ def parse_feed(body: bytes, feed_id: str) -> ParsedFeed:
             else:
                 seen.add(article.id)
                 articles.append(article)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except Exception as exc:  # one odd item must never block the feed
             skipped.append(f"item {index + 1} ({entry.get('title', 'untitled')!r}): {exc}")
     oldest = datetime.min.replace(tzinfo=UTC)
     # newest last, so channels read in publication order; feed order breaks ties

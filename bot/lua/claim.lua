@@ -3,7 +3,7 @@
 -- rate limits of its buckets allow it. A job that may not run yet goes back to the
 -- due set with its due time; no worker waits holding it.
 -- KEYS[1] delivery  KEYS[2] article  KEYS[3] events  KEYS[4] work  KEYS[5] due
--- KEYS[6..] per bucket: rate key, cooldown key
+-- KEYS[6..] per bucket: rate key (hash: tat, epoch), cooldown key
 -- ARGV[1] entry id  ARGV[2] now ms  ARGV[3] lease ms  ARGV[4] consumer  ARGV[5] group
 -- ARGV[6] article id  ARGV[7] channel  ARGV[8] crashes before failing
 -- ARGV[9..] per bucket: emission interval ms, burst tolerance ms, reserve (1/0)
@@ -44,6 +44,11 @@ if state == 'sending' and (tonumber(cur[2]) or 0) < now then
     'worker lost', now)
   state = 'queued'
 end
+if state == 'sending' then
+  -- Its worker still holds a live lease (the reclaimer took the job early): leave the
+  -- job pending; it comes back after another idle period, or its owner completes it.
+  return {0, state}
+end
 if state ~= 'queued' then
   drop()
   return {0, state or ''}
@@ -62,9 +67,11 @@ if wait > 0 then
   redis.call('HDEL', dkey, 'slot_at')
   return later(wait)
 end
-local tats = {}
+local tats, epochs = {}, {}
 for i = 0, nb - 1 do
-  local tat = tonumber(redis.call('GET', KEYS[6 + 2 * i])) or now
+  local bucket = redis.call('HMGET', KEYS[6 + 2 * i], 'tat', 'epoch')
+  epochs[i] = bucket[2] or '0'
+  local tat = tonumber(bucket[1]) or now
   if tat < now then tat = now end
   tats[i] = tat
   local tau = tonumber(ARGV[10 + 3 * i])
@@ -74,24 +81,30 @@ for i = 0, nb - 1 do
   end
 end
 if wait > 0 then return later(wait) end
-local slot_at = tonumber(cur[5])
+-- a booked slot is "<ms>@<epoch>"; a cooldown starts a new epoch, voiding older bookings
+local booked = cur[5]
+local function set_tat(i, tat, tau)
+  redis.call('HSET', KEYS[6 + 2 * i], 'tat', tat)
+  redis.call('PEXPIRE', KEYS[6 + 2 * i], math.floor(tat - now + tau + 3600000))
+end
 for i = 0, nb - 1 do  -- reserving buckets first: they may still send the job away
   local emission, tau = tonumber(ARGV[9 + 3 * i]), tonumber(ARGV[10 + 3 * i])
-  if ARGV[11 + 3 * i] == '1' and not slot_at then
+  if ARGV[11 + 3 * i] == '1' and booked ~= nil and booked ~= false then
+    local epoch = string.match(booked, '@(.+)$')
+    if epoch ~= epochs[i] then booked = nil end
+  end
+  if ARGV[11 + 3 * i] == '1' and not booked then
     local slot = math.max(tats[i] - tau, now)
-    local tat = math.max(tats[i], slot) + emission
-    redis.call('SET', KEYS[6 + 2 * i], tat, 'PX', math.floor(tat - now + tau + 60000))
+    set_tat(i, math.max(tats[i], slot) + emission, tau)
     if slot > now then
-      redis.call('HSET', dkey, 'slot_at', slot)
+      redis.call('HSET', dkey, 'slot_at', slot .. '@' .. epochs[i])
       return later(slot - now)
     end
   end
 end
 for i = 0, nb - 1 do
   if ARGV[11 + 3 * i] ~= '1' then
-    local tat = tats[i] + tonumber(ARGV[9 + 3 * i])
-    local tau = tonumber(ARGV[10 + 3 * i])
-    redis.call('SET', KEYS[6 + 2 * i], tat, 'PX', math.floor(tat - now + tau + 60000))
+    set_tat(i, tats[i] + tonumber(ARGV[9 + 3 * i]), tonumber(ARGV[10 + 3 * i]))
   end
 end
 

@@ -2,23 +2,28 @@
 -- failed | queued (released). Compare-and-set on (state, attempt): a worker whose
 -- attempt is no longer the current one changes nothing.
 -- KEYS[1] delivery  KEYS[2] events  KEYS[3] work stream  KEYS[4] due
--- KEYS[5] cooldown key of the channel's bucket
+-- KEYS[5] cooldown key of the channel's bucket  KEYS[6] its rate key
 -- ARGV[1] entry id  ARGV[2] now  ARGV[3] group  ARGV[4] article id  ARGV[5] channel
 -- ARGV[6] new state  ARGV[7] payload  ARGV[8] remote id  ARGV[9] remote url
 -- ARGV[10] error  ARGV[11] next_at ms  ARGV[12] attempt  ARGV[13] pause ms for the
 -- channel's bucket (0 = none)  ARGV[14] note for history and events
 -- Returns 1 when recorded, 0 when stale.
-if ARGV[1] ~= '' then
-  redis.call('XACK', KEYS[3], ARGV[3], ARGV[1])
-  redis.call('XDEL', KEYS[3], ARGV[1])
-end
 local pause = tonumber(ARGV[13])
 if pause > 0 and redis.call('PTTL', KEYS[5]) < pause then
   redis.call('SET', KEYS[5], ARGV[2], 'PX', pause)
+  -- slots booked before the pause are void: the bucket restarts when it ends
+  redis.call('HINCRBY', KEYS[6], 'epoch', 1)
+  redis.call('HSET', KEYS[6], 'tat', tonumber(ARGV[2]) + pause)
 end
 local dkey = KEYS[1]
 local cur = redis.call('HMGET', dkey, 'state', 'attempts', 'attempt_started', 'ambiguous_since')
-if cur[1] ~= 'sending' or cur[2] ~= ARGV[12] then return 0 end
+local current = cur[1] == 'sending' and cur[2] == ARGV[12]
+-- A newer attempt of this delivery owns the same stream entry: leave it to that one.
+if ARGV[1] ~= '' and (current or cur[1] ~= 'sending') then
+  redis.call('XACK', KEYS[3], ARGV[3], ARGV[1])
+  redis.call('XDEL', KEYS[3], ARGV[1])
+end
+if not current then return 0 end
 local now, new, aid, channel = ARGV[2], ARGV[6], ARGV[4], ARGV[5]
 local note = ARGV[10]
 if note == '' then note = ARGV[14] end

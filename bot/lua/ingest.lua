@@ -1,20 +1,30 @@
--- Record an article and plan one delivery per channel, once.
+-- Record an article and plan one delivery per channel, once, each with its rendering.
 -- KEYS[1] article  KEYS[2] articles index  KEYS[3] events  KEYS[4] work stream
--- KEYS[4+i] delivery key of channel ARGV[6+i]
+-- KEYS[4+i] delivery key of the i-th channel
 -- ARGV[1] article id  ARGV[2] article json  ARGV[3] content hash  ARGV[4] now ms
--- ARGV[5] deliver (1) or only remember (0)  ARGV[6] canonical url  ARGV[7..] channel ids
+-- ARGV[5] deliver (1) or only remember (0)  ARGV[6] canonical url
+-- ARGV[7..] pairs: channel id, rendered payload ("" when rendering failed)
 -- Returns {outcome}: new | duplicate | updated | known
 local aid, now = ARGV[1], ARGV[4]
 local old_hash = redis.call('HGET', KEYS[1], 'hash')
 if old_hash then
   if old_hash == ARGV[3] then return {'duplicate'} end
-  -- The same article with new content is an update, never a new post.
+  -- The same article with new content is an update, never a new post: deliveries
+  -- that have not started take the new rendering.
   redis.call('HSET', KEYS[1], 'json', ARGV[2], 'hash', ARGV[3], 'updated_at', now)
+  for i = 7, #ARGV, 2 do
+    local dkey = KEYS[4 + (i - 5) / 2]
+    local state = redis.call('HGET', dkey, 'state')
+    if ARGV[i + 1] ~= '' and (state == 'queued' or state == 'retry_wait'
+        or state == 'awaiting_approval') then
+      redis.call('HSET', dkey, 'payload', ARGV[i + 1])
+    end
+  end
   emit(KEYS[3], 'article_updated', aid, '', '', 0, '', now)
   return {'updated'}
 end
 local channels = {}
-for i = 7, #ARGV do table.insert(channels, ARGV[i]) end
+for i = 7, #ARGV, 2 do table.insert(channels, ARGV[i]) end
 redis.call('HSET', KEYS[1], 'json', ARGV[2], 'hash', ARGV[3], 'url', ARGV[6],
   'first_seen', now, 'delivered', ARGV[5], 'channels', table.concat(channels, ','))
 redis.call('ZADD', KEYS[2], now, aid)
@@ -22,10 +32,11 @@ if ARGV[5] ~= '1' then
   emit(KEYS[3], 'article_known', aid, '', '', 0, 'backfill', now)
   return {'known'}
 end
-for i = 7, #ARGV do
-  local channel, dkey = ARGV[i], KEYS[i - 2]
+for i = 7, #ARGV, 2 do
+  local channel, dkey = ARGV[i], KEYS[4 + (i - 5) / 2]
   redis.call('HSET', dkey, 'state', 'queued', 'attempts', 0, 'created_at', now,
     'updated_at', now, 'next_at', now, 'history', history_with(dkey, now, 'queued', ''))
+  if ARGV[i + 1] ~= '' then redis.call('HSET', dkey, 'payload', ARGV[i + 1]) end
   -- due now: straight to the work stream, no promoter hop on the hot path
   redis.call('XADD', KEYS[4], '*', 'job', 'publish:' .. aid .. ':' .. channel)
   emit(KEYS[3], 'state', aid, channel, 'queued', 0, '', now)

@@ -7,7 +7,7 @@ environment variable the channel names (FACEBOOK_PAGE_TOKEN by default).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -41,6 +41,7 @@ class FacebookChannel(ChannelConfig):
 
 CHANNEL_MODEL = FacebookChannel
 USAGE_SLOW_DOWN_PERCENT = 90.0
+RECONCILE_PAGES = 10  # at most 1,000 recent posts are read back to find one
 
 
 def post_url(post_id: str) -> str:
@@ -71,18 +72,30 @@ class FacebookPublisher:
             "since": str(max(0, since_ms // 1000 - 60)),  # a minute of clock skew
             "limit": "100",
         }
-        try:
-            answer = await self.client.get(f"{self.channel.page_id}/feed", params)
-        except Exception as exc:
-            raise errors.classify(exc, token=self._token, publishing=False) from None
         link = payload.params.get("link")
         message = payload.params.get("message") or payload.params.get("caption")
-        for post in answer.get("data") or []:
-            attachments = (post.get("attachments") or {}).get("data") or []
-            links = {a.get("unshimmed_url") for a in attachments if isinstance(a, dict)}
-            if (link and link in links) or (message and post.get("message") == message):
-                return Receipt(remote_id=str(post["id"]), url=post_url(str(post["id"])))
+        for _page in range(RECONCILE_PAGES):
+            try:
+                answer = await self.client.get(f"{self.channel.page_id}/feed", params)
+            except Exception as exc:
+                raise errors.classify(exc, token=self._token, publishing=False) from None
+            for post in answer.get("data") or []:
+                attachments = (post.get("attachments") or {}).get("data") or []
+                links = {a.get("unshimmed_url") for a in attachments if isinstance(a, dict)}
+                if (link and link in links) or (message and post.get("message") == message):
+                    return Receipt(remote_id=str(post["id"]), url=post_url(str(post["id"])))
+            paging = answer.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if not paging.get("next") or not after:
+                return None
+            params["after"] = after
         return None
+
+    async def _post(self, edge: str, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return await self.client.post(f"{self.channel.page_id}/{edge}", params)
+        except Exception as exc:
+            raise errors.classify(exc, token=self._token) from None
 
     def _pause_for(self) -> float:
         """Seconds to pause this Page after an answer whose usage headers say the
@@ -108,11 +121,15 @@ class FacebookPublisher:
                 Outcome.PERMANENT, f"unknown Graph edge {payload.method!r}", code="bad_payload"
             )
         try:
-            answer = await self.client.post(
-                f"{self.channel.page_id}/{payload.method}", payload.params
-            )
-        except Exception as exc:
-            raise errors.classify(exc, token=self._token) from None
+            answer = await self._post(payload.method, payload.params)
+        except PublishError as exc:
+            if exc.code != "link_not_scrapable" or "link" not in payload.params:
+                raise
+            # 1609005: Facebook could not scrape the article for a preview. Post now
+            # with the link in the text instead of waiting for a page that may not heal.
+            params = {k: v for k, v in payload.params.items() if k != "link"}
+            params["message"] = f"{params.get('message', '')}\n\n{payload.params['link']}".strip()
+            answer = await self._post(payload.method, params)
         post_id = answer.get("post_id" if payload.method == "photos" else "id")
         if not isinstance(post_id, str) or not post_id:
             # Graph said yes but named no post: it may well exist, so not a plain retry.

@@ -29,11 +29,16 @@ TABLE: Final[dict[int, tuple[Outcome, str]]] = {
     **dict.fromkeys((3, 10, *range(200, 300)), (PERMANENT, "permission")),
     # 190 with subcodes 458-467: expired, password changed, app removed... all need a new token.
     **dict.fromkeys((102, 190, 492), (PERMANENT, "token")),
-    368: (PERMANENT, "policy_block"),  # the engine adds a long cooldown
+    368: (PERMANENT, "policy_block"),  # and the Page pauses for POLICY_PAUSE_SECONDS
     506: (PERMANENT, "duplicate"),  # "already posted": the engine looks the post up
-    # The engine retries once, then posts without the link preview.
+    # The publisher posts again at once with the link in the text, without a preview.
     LINK_NOT_SCRAPABLE: (RETRY, "link_not_scrapable"),
 }
+# Throttled without estimated_time_to_regain_access: Meta's guidance is to wait before
+# calling again; a minute per answer keeps retries from feeding the throttling.
+RATE_LIMIT_PAUSE_SECONDS: Final = 60.0
+# 368 "temporarily blocked for policy violations": posting again soon prolongs the block.
+POLICY_PAUSE_SECONDS: Final = 3600.0
 
 
 def redact(text: str, token: str | None) -> str:
@@ -75,8 +80,12 @@ def _classify(exc: BaseException) -> tuple[Outcome, str, str, float | None]:
                 row = PERMANENT, "graph_error"
         outcome, code = row
         retry_after = None
-        if outcome is RETRY and exc.usage and exc.usage.regain_access_minutes > 0:
-            retry_after = exc.usage.regain_access_minutes * 60
+        if code == "rate_limited":
+            retry_after = RATE_LIMIT_PAUSE_SECONDS
+            if exc.usage and exc.usage.regain_access_minutes > 0:
+                retry_after = exc.usage.regain_access_minutes * 60
+        elif code == "policy_block":
+            retry_after = POLICY_PAUSE_SECONDS
         return outcome, code, exc.message or f"HTTP {exc.status}", retry_after
     if isinstance(exc, GraphNetworkError):
         if not exc.reached:

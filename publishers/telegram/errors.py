@@ -41,6 +41,11 @@ TABLE: Final[tuple[tuple[str, Outcome, str], ...]] = (
     ("Bad Request: failed to get HTTP URL content", RETRY, "photo_unreachable"),
     ("Bad Request: wrong type of the web page content", RETRY, "photo_bad_type"),
     ("Bad Request: wrong file identifier/HTTP URL specified", RETRY, "photo_bad_url"),
+    # Telegram fetched the image but cannot use it (sendPhoto: at most 10 MB, width +
+    # height at most 10000, ratio at most 20): the text goes out without it.
+    ("Bad Request: PHOTO_INVALID_DIMENSIONS", RETRY, "photo_invalid"),
+    ("Bad Request: PHOTO_SAVE_FILE_INVALID", RETRY, "photo_invalid"),
+    ("Bad Request: IMAGE_PROCESS_FAILED", RETRY, "photo_invalid"),
     # Our own rendering was wrong: permanent, and worth an alert.
     ("Bad Request: message is too long", PERMANENT, "too_long"),
     ("Bad Request: message caption is too long", PERMANENT, "too_long"),
@@ -61,7 +66,9 @@ TABLE: Final[tuple[tuple[str, Outcome, str], ...]] = (
     ("Bad Request: there is no text in the message to edit", PERMANENT, "no_text_to_edit"),
 )
 
-PHOTO_UNAVAILABLE: Final = frozenset({"photo_unreachable", "photo_bad_type", "photo_bad_url"})
+PHOTO_UNAVAILABLE: Final = frozenset(
+    {"photo_unreachable", "photo_bad_type", "photo_bad_url", "photo_invalid"}
+)
 
 # When no row matches: by aiogram exception type, most specific first.
 _BY_TYPE: Final[tuple[tuple[type[TelegramAPIError], Outcome, str], ...]] = (

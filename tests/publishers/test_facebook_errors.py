@@ -55,7 +55,15 @@ def test_table_row(code: int, expected: tuple[Outcome, str]) -> None:
 def test_rate_limit_waits_for_the_regain_estimate() -> None:
     usage = GraphUsage(max_percent=100, regain_access_minutes=3)
     assert classify(error(32, usage=usage)).retry_after == 180
-    assert classify(error(613)).retry_after is None
+    # throttled without an estimate: a minute, so retries do not feed the throttling
+    assert classify(error(613)).retry_after == 60
+
+
+def test_a_policy_block_pauses_the_page_for_an_hour() -> None:
+    blocked = classify(error(368))
+    assert (blocked.outcome, blocked.code, blocked.retry_after) == (
+        Outcome.PERMANENT, "policy_block", 3600,
+    )  # fmt: skip
 
 
 def test_link_not_scrapable_as_a_subcode_of_100() -> None:

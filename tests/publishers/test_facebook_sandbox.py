@@ -142,10 +142,14 @@ async def test_missing_token_is_a_config_sentence(fb: Harness) -> None:
         fb.publisher(token=None)
 
 
-async def test_unscrapable_link_is_retry(fb: Harness) -> None:
+async def test_an_unscrapable_link_is_posted_at_once_in_the_text_without_preview(
+    fb: Harness,
+) -> None:
     fb.sandbox.facebook.unscrapable_urls.add(URL)
-    error = await fb.fail()
-    assert (error.outcome, error.code) == (Outcome.RETRY, "link_not_scrapable")
+    receipt = await fb.publish()
+    (post,) = fb.sandbox.facebook.posts
+    assert receipt.remote_id == post.id and post.link in (None, "")
+    assert post.message is not None and post.message.endswith(URL)
 
 
 async def test_invalidated_token_is_permanent(fb: Harness) -> None:

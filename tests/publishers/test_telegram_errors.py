@@ -32,6 +32,7 @@ EXPECTED = {
     "Bad Request: failed to get HTTP URL content": (Outcome.RETRY, "photo_unreachable"),
     "Bad Request: wrong type of the web page content": (Outcome.RETRY, "photo_bad_type"),
     "Bad Request: wrong file identifier/HTTP URL specified": (Outcome.RETRY, "photo_bad_url"),
+    "Bad Request: PHOTO_INVALID_DIMENSIONS": (Outcome.RETRY, "photo_invalid"),
     "Bad Request: message is too long": (Outcome.PERMANENT, "too_long"),
     "Bad Request: message caption is too long": (Outcome.PERMANENT, "too_long"),
     'Bad Request: can\'t parse entities: Unsupported start tag "p" at byte offset 3': (

@@ -1,0 +1,427 @@
+"""Every row of the Telegram classification table, answered by the Bot API sandbox.
+
+The rows are read from `publishers.telegram.errors.TABLE`, so a new row is tested as
+soon as it is added (PLATFORMS.md "Classification"). Each row is the sandbox's answer,
+over real HTTP, to a real call: a publish() for the rows a send can meet, an aiogram
+edit or delete for the others (the publisher has no edit path yet), classified with
+`errors.classify` as the publisher does. Where the sandbox produces a row by itself
+(a kicked bot, a 48-hour-old post...), that is checked too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import pytest
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+
+import publishers.telegram as telegram
+from bot.config import Settings
+from bot.models import Article
+from bot.sandbox import Fault, Sandbox, start_sandbox
+from bot.sandbox.tgmethods import NOT_MODIFIED
+from bot.sandbox.tgmodels import SECONDS_48H
+from publishers.base import Outcome, PlatformContext, PublishError, Receipt
+from publishers.telegram import errors
+from publishers.telegram.client import TelegramPublisher, make_bot
+from tests.conftest import BOT_TOKEN
+
+URL = "https://profit.kz/news/71234/"
+IMAGE = "https://profit.kz/img/71234.jpg"
+CHAT = "@newsbot_test"
+RETRY_AFTER = 7
+
+Row = tuple[str, Outcome, str]
+
+# The HTTP status the Bot API sends with each description head (tdlib/telegram-bot-api
+# Client.cpp; aiogram maps it to its exception type). 429 is a "rate_limit" fault.
+STATUS = {
+    "Bad Request": 400,
+    "Unauthorized": 401,
+    "Forbidden": 403,
+    "Not Found": 404,
+    "Conflict": 409,
+    "Internal Server Error": 500,
+}
+# The real description where a row's prefix is only its beginning.
+FULL = {
+    "Bad Request: can't parse entities": (
+        'Bad Request: can\'t parse entities: Unsupported start tag "p" at byte offset 0'
+    ),
+    "Bad Request: message is not modified": f"Bad Request: {NOT_MODIFIED}",
+}
+
+
+def slug(prefix: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", prefix.casefold()).strip("-")
+
+
+def row_id(row: Row) -> str:
+    return slug(row[0])
+
+
+def call_of(prefix: str) -> str:
+    """The Bot API call a row belongs to: an edit, a delete, or a send (publish)."""
+    folded = prefix.casefold()
+    if "delete" in folded:
+        return "deleteMessage"
+    if "edit" in folded or "not modified" in folded:
+        return "editMessageText"
+    return "send"
+
+
+def fault_for(prefix: str, method: str) -> tuple[Fault, str]:
+    """The sandbox fault answering `method` with this row, and the description it sends."""
+    if prefix.casefold().startswith("too many requests"):
+        fault = Fault(kind="rate_limit", method=method, retry_after=RETRY_AFTER)
+        return fault, f"Too Many Requests: retry after {RETRY_AFTER}"
+    head = prefix.partition(":")[0]
+    if head not in STATUS:
+        pytest.fail(f"new row {prefix!r}: add the HTTP status of {head!r} to STATUS")
+    description = FULL.get(prefix, prefix)
+    fault = Fault(kind="status", method=method, status=STATUS[head], description=description)
+    return fault, description
+
+
+PHOTO_ROWS = [r for r in errors.TABLE if r[2] in errors.PHOTO_UNAVAILABLE]
+EDIT_ROWS = [r for r in errors.TABLE if call_of(r[0]) != "send" and r not in PHOTO_ROWS]
+SEND_ROWS = [r for r in errors.TABLE if r not in PHOTO_ROWS and r not in EDIT_ROWS]
+
+
+def article(**fields: Any) -> Article:
+    values: dict[str, Any] = {
+        "id": "a1",
+        "url": URL,
+        "title": "Kaspi & «Halyk»: рост на 18,5%",
+        "lead": "Банки отчитались за квартал.",
+        "image": IMAGE,
+    }
+    values.update(fields)
+    return Article(**values)
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+class Harness:
+    def __init__(self, sandbox: Sandbox, http: aiohttp.ClientSession) -> None:
+        self.sandbox = sandbox
+        self.http = http
+        # One handle per setup, kept for the module: closing an aiogram session
+        # sleeps 0.25 s, so they are all closed together at the end.
+        self.publishers: dict[tuple[Any, ...], TelegramPublisher] = {}
+        self.closers: list[Callable[[], Awaitable[None]]] = []
+
+    def publisher(self, *, api_base: str | None = None, token: str = BOT_TOKEN,
+                  **channel: Any) -> TelegramPublisher:  # fmt: skip
+        key = (api_base, token, *sorted(channel.items()))
+        if key not in self.publishers:
+            self.publishers[key] = self._create(api_base, token, channel)
+        return self.publishers[key]
+
+    def _create(
+        self, api_base: str | None, token: str, channel: dict[str, Any]
+    ) -> TelegramPublisher:
+        settings = Settings(
+            _env_file=None,
+            TELEGRAM_BOT_TOKEN=token,
+            TELEGRAM_API_BASE=api_base or self.sandbox.telegram_base,
+            FACEBOOK_GRAPH_URL=self.sandbox.graph_url,
+        )
+        config = telegram.TelegramChannel.model_validate(
+            {"id": "tg", "kind": "telegram", "chat": CHAT, **channel}
+        )
+        handle = telegram.create_publishers([config], PlatformContext(settings, self.http, {}))
+        self.closers.append(handle.close)
+        publisher = handle.publishers["tg"]
+        assert isinstance(publisher, TelegramPublisher)
+        return publisher
+
+    async def publish(self, art: Article | None = None, **kwargs: Any) -> Receipt:
+        publisher = self.publisher(**kwargs)
+        return await publisher.publish(publisher.render(art or article()))
+
+    async def fail(self, art: Article | None = None, **kwargs: Any) -> PublishError:
+        with pytest.raises(PublishError) as info:
+            await self.publish(art, **kwargs)
+        return info.value
+
+
+@pytest.fixture(scope="module")
+async def sandbox() -> AsyncIterator[Sandbox]:
+    """One sandbox for the module (instead of conftest's one per test); reset per test."""
+    sb = await start_sandbox()
+    yield sb
+    await sb.close()
+
+
+@pytest.fixture(scope="module")
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture(scope="module")
+async def bot(sandbox: Sandbox) -> AsyncIterator[Bot]:
+    """aiogram on the sandbox, for the edits and deletes the publisher does not make."""
+    client = make_bot(BOT_TOKEN, sandbox.telegram_base)
+    yield client
+    await client.session.close()
+
+
+@pytest.fixture(scope="module")
+async def harness(sandbox: Sandbox, http: aiohttp.ClientSession) -> AsyncIterator[Harness]:
+    harness = Harness(sandbox, http)
+    yield harness
+    await asyncio.gather(*(close() for close in harness.closers))
+
+
+@pytest.fixture
+def tg(harness: Harness) -> Harness:
+    """The module's harness over a sandbox reset to one plain channel."""
+    fake = harness.sandbox.telegram
+    fake.reset()
+    fake.valid_tokens = {BOT_TOKEN}
+    fake.strict_chats = False
+    fake.rate_limit = fake.bot_rate_limit = None
+    fake.clock_offset = 0.0
+    fake.unreachable_urls.clear()
+    fake.wrong_type_urls.clear()
+    fake.add_chat(CHAT)
+    return harness
+
+
+async def raised(call: Awaitable[Any]) -> PublishError:
+    """The PublishError for the exception a direct aiogram call raised."""
+    with pytest.raises(TelegramAPIError) as info:
+        await call
+    return errors.classify(info.value, token=BOT_TOKEN)
+
+
+def test_every_row_is_exercised() -> None:
+    assert sorted(SEND_ROWS + PHOTO_ROWS + EDIT_ROWS) == sorted(errors.TABLE)
+    assert SEND_ROWS and PHOTO_ROWS and EDIT_ROWS
+
+
+@pytest.mark.parametrize("kind", ["photo", "text"])
+@pytest.mark.parametrize("row", SEND_ROWS, ids=row_id)
+async def test_send_row_through_publish(tg: Harness, row: Row, kind: str) -> None:
+    prefix, outcome, code = row
+    fault, description = fault_for(prefix, "sendPhoto" if kind == "photo" else "sendMessage")
+    tg.sandbox.telegram.faults.add(fault)
+    error = await tg.fail(article(image=IMAGE if kind == "photo" else None))
+    assert (error.outcome, error.code, error.message) == (outcome, code, description)
+    assert error.retry_after == (RETRY_AFTER if fault.kind == "rate_limit" else None)
+    assert tg.sandbox.telegram.faults.pending == []  # the fault met the call it was for
+    assert tg.sandbox.telegram.posts == []
+
+
+@pytest.mark.parametrize("row", PHOTO_ROWS, ids=row_id)
+async def test_photo_row_is_classified_and_publish_sends_the_text(
+    tg: Harness, bot: Bot, row: Row
+) -> None:
+    prefix, outcome, code = row
+    fault, description = fault_for(prefix, "sendPhoto")
+    tg.sandbox.telegram.faults.add(fault)
+    error = await raised(bot.send_photo(CHAT, IMAGE))
+    assert (error.outcome, error.code, error.message) == (outcome, code, description)
+
+    tg.sandbox.telegram.faults.add(fault)
+    receipt = await tg.publish()
+    assert tg.sandbox.telegram.faults.pending == []
+    [post] = tg.sandbox.telegram.posts
+    assert post.method == "sendMessage"
+    assert post.text.startswith("Kaspi & «Halyk»")
+    assert receipt.remote_id == f"{post.chat_id}:{post.message_id}"
+
+
+@pytest.mark.parametrize("row", EDIT_ROWS, ids=row_id)
+async def test_edit_or_delete_row(tg: Harness, bot: Bot, row: Row) -> None:
+    prefix, outcome, code = row
+    method = call_of(prefix)
+    sent = await bot.send_message(CHAT, "Первая версия")
+    fault, description = fault_for(prefix, method)
+    tg.sandbox.telegram.faults.add(fault)
+    if method == "deleteMessage":
+        error = await raised(bot.delete_message(CHAT, sent.message_id))
+    else:
+        error = await raised(
+            bot.edit_message_text("Вторая", chat_id=CHAT, message_id=sent.message_id)
+        )
+    assert (error.outcome, error.code, error.message) == (outcome, code, description)
+    assert tg.sandbox.telegram.faults.pending == []
+
+
+# -- rows the sandbox answers by itself, without a fault ------------------------------
+
+Scenario = Callable[[Harness, Bot], Awaitable[PublishError]]
+NATURAL: dict[str, Scenario] = {}
+
+
+def natural(prefix: str) -> Callable[[Scenario], Scenario]:
+    def register(scenario: Scenario) -> Scenario:
+        NATURAL[prefix] = scenario
+        return scenario
+
+    return register
+
+
+@natural("Too Many Requests")
+async def _flood(tg: Harness, bot: Bot) -> PublishError:
+    tg.sandbox.telegram.rate_limit = (1, 60.0)
+    await tg.publish()
+    return await tg.fail()
+
+
+@natural("Bad Request: failed to get HTTP URL content")
+async def _unreachable_photo(tg: Harness, bot: Bot) -> PublishError:
+    tg.sandbox.telegram.unreachable_urls.add(IMAGE)
+    return await raised(bot.send_photo(CHAT, IMAGE))
+
+
+@natural("Bad Request: wrong type of the web page content")
+async def _not_an_image(tg: Harness, bot: Bot) -> PublishError:
+    tg.sandbox.telegram.wrong_type_urls.add(IMAGE)
+    return await raised(bot.send_photo(CHAT, IMAGE))
+
+
+@natural("Bad Request: wrong file identifier/HTTP URL specified")
+async def _unknown_file_id(tg: Harness, bot: Bot) -> PublishError:
+    return await raised(bot.send_photo(CHAT, "AgACAgIAAxkBAAIBsandboxUnknownFileId"))
+
+
+@natural("Bad Request: message is too long")
+async def _text_too_long(tg: Harness, bot: Bot) -> PublishError:
+    return await raised(bot.send_message(CHAT, "я" * 4097))
+
+
+@natural("Bad Request: message caption is too long")
+async def _caption_too_long(tg: Harness, bot: Bot) -> PublishError:
+    return await raised(bot.send_photo(CHAT, IMAGE, caption="я" * 1025))
+
+
+@natural("Bad Request: can't parse entities")
+async def _bad_html(tg: Harness, bot: Bot) -> PublishError:
+    return await raised(bot.send_message(CHAT, "<p>абзац</p>", parse_mode="HTML"))
+
+
+@natural("Bad Request: chat not found")
+async def _unknown_chat(tg: Harness, bot: Bot) -> PublishError:
+    tg.sandbox.telegram.strict_chats = True
+    return await tg.fail(chat="@nobody_here")
+
+
+@natural("Forbidden: bot was kicked from the channel chat")
+async def _kicked(tg: Harness, bot: Bot) -> PublishError:
+    tg.sandbox.telegram.add_chat("@kicked_chan", kicked=True)
+    return await tg.fail(chat="@kicked_chan")
+
+
+@natural("Forbidden: bot is not a member of the channel chat")
+async def _not_member(tg: Harness, bot: Bot) -> PublishError:
+    tg.sandbox.telegram.add_chat("@left_chan", member=False)
+    return await tg.fail(chat="@left_chan")
+
+
+@natural("Bad Request: need administrator rights in the channel chat")
+async def _no_rights(tg: Harness, bot: Bot) -> PublishError:
+    tg.sandbox.telegram.add_chat("@readonly_chan", can_post=False)
+    return await tg.fail(chat="@readonly_chan")
+
+
+@natural("Unauthorized")
+async def _revoked_token(tg: Harness, bot: Bot) -> PublishError:
+    return await tg.fail(token="123456:WRONG-token-never-to-be-logged")
+
+
+@natural("Bad Request: message is not modified")
+async def _same_text_twice(tg: Harness, bot: Bot) -> PublishError:
+    sent = await bot.send_message(CHAT, "Первая версия")
+    await bot.edit_message_text("Вторая", chat_id=CHAT, message_id=sent.message_id)
+    return await raised(bot.edit_message_text("Вторая", chat_id=CHAT, message_id=sent.message_id))
+
+
+@natural("Bad Request: message to delete not found")
+async def _deleted_twice(tg: Harness, bot: Bot) -> PublishError:
+    sent = await bot.send_message(CHAT, "Пост")
+    assert await bot.delete_message(CHAT, sent.message_id)
+    return await raised(bot.delete_message(CHAT, sent.message_id))
+
+
+@natural("Bad Request: message can't be deleted")
+async def _older_than_48_hours(tg: Harness, bot: Bot) -> PublishError:
+    sent = await bot.send_message(CHAT, "Пост")
+    tg.sandbox.telegram.clock_offset = SECONDS_48H + 60
+    return await raised(bot.delete_message(CHAT, sent.message_id))
+
+
+@natural("Bad Request: message to edit not found")
+async def _no_such_message(tg: Harness, bot: Bot) -> PublishError:
+    sent = await bot.send_message(CHAT, "Пост")
+    return await raised(bot.edit_message_text("X", chat_id=CHAT, message_id=sent.message_id + 99))
+
+
+@natural("Bad Request: there is no text in the message to edit")
+async def _photo_post_text_edit(tg: Harness, bot: Bot) -> PublishError:
+    sent = await bot.send_photo(CHAT, IMAGE, caption="Подпись")
+    return await raised(bot.edit_message_text("X", chat_id=CHAT, message_id=sent.message_id))
+
+
+@pytest.mark.parametrize("prefix", NATURAL, ids=slug)
+async def test_sandbox_answers_the_row_by_itself(tg: Harness, bot: Bot, prefix: str) -> None:
+    rows = {p: (o, c) for p, o, c in errors.TABLE}
+    if prefix not in rows:
+        pytest.fail(f"{prefix!r} is no longer a row of errors.TABLE")
+    error = await NATURAL[prefix](tg, bot)
+    assert error.message.casefold().startswith(prefix.casefold())
+    assert (error.outcome, error.code) == rows[prefix]
+
+
+# -- transport and other 5xx (PLATFORMS.md: refused -> retry; after sending -> ambiguous) --
+
+
+async def test_connection_refused_is_retry(tg: Harness) -> None:
+    error = await tg.fail(api_base=f"http://127.0.0.1:{closed_port()}")
+    assert (error.outcome, error.code) == (Outcome.RETRY, "connect_failed")
+    assert BOT_TOKEN not in error.message
+
+
+@pytest.mark.parametrize("apply", [False, True], ids=["not-posted", "posted"])
+async def test_timeout_after_sending_is_ambiguous(tg: Harness, apply: bool) -> None:
+    tg.sandbox.telegram.faults.add(Fault(kind="timeout", delay=1.0, apply=apply))
+    error = await tg.fail(timeout=0.2)
+    assert (error.outcome, error.code) == (Outcome.AMBIGUOUS, "timeout")
+    assert len(tg.sandbox.telegram.posts) == int(apply)
+
+
+@pytest.mark.parametrize("apply", [False, True], ids=["not-posted", "posted"])
+async def test_reset_is_ambiguous(tg: Harness, apply: bool) -> None:
+    tg.sandbox.telegram.faults.add(Fault(kind="reset", apply=apply))
+    error = await tg.fail()
+    assert (error.outcome, error.code) == (Outcome.AMBIGUOUS, "network")
+    assert BOT_TOKEN not in error.message
+    assert len(tg.sandbox.telegram.posts) == int(apply)
+
+
+@pytest.mark.parametrize(
+    ("status", "description"),
+    [(502, "Bad Gateway"), (503, "Service Unavailable"), (504, "Gateway Timeout")],
+)
+async def test_other_5xx_are_ambiguous(tg: Harness, status: int, description: str) -> None:
+    tg.sandbox.telegram.faults.add(Fault(kind="status", status=status, description=description))
+    error = await tg.fail()
+    assert (error.outcome, error.code, error.message) == (
+        Outcome.AMBIGUOUS,
+        "server_error",
+        description,
+    )
