@@ -180,3 +180,12 @@ async def test_a_feed_over_the_size_cap_is_refused(
     poller, _ = poller_for(feed_server, redis, fetch_session)
     poller.feed = poller.feed.model_copy(update={"max_bytes": 4096})
     assert "byte cap" in (await poller.poll_once()).error
+
+
+def test_an_item_without_a_time_zone_sorts_with_the_others_as_utc() -> None:
+    body = rss(item(1), item(2)).replace(
+        b"Wed, 26 Nov 2025 12:00:00 +0500", b"Wed, 26 Nov 2025 12:00:00 -0000"
+    )
+    articles = parse_feed(body, "f").articles
+    assert [a.title for a in articles] == ["Новость 1", "Новость 2"]
+    assert all(a.published_at is not None and a.published_at.tzinfo for a in articles)

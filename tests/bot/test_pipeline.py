@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from bot.app import App, open_app
@@ -161,7 +162,7 @@ async def test_a_broken_feed_item_is_skipped_and_the_good_ones_are_delivered(
     assert len(sandbox.telegram.posts) == 2 and len(sandbox.facebook.posts) == 2
 
 
-async def test_a_server_error_is_retried_and_the_post_goes_out(
+async def test_a_server_error_that_posted_nothing_is_retried_and_the_post_goes_out(
     redis_server: EmbeddedRedis, sandbox: Sandbox
 ) -> None:
     sandbox.facebook.faults.add(
@@ -173,3 +174,37 @@ async def test_a_server_error_is_retried_and_the_post_goes_out(
         await app.submit(article)
         _tg, fb = await deliver_all(app, [article.id])
     assert fb.state is State.SENT and fb.attempts == 2 and "ambiguous" in fb.last_error
+
+
+async def test_a_server_error_after_the_post_was_made_does_not_post_twice(
+    redis_server: EmbeddedRedis, sandbox: Sandbox
+) -> None:
+    sandbox.facebook.faults.add(
+        Fault(kind="status", status=500, code=2, description="Service temporarily unavailable",
+              apply=True)
+    )  # fmt: skip
+    config = make_config(redis_server.url, sandbox)
+    article = fixture_article()
+    async with open_app(config, env=ENV) as app:
+        await app.submit(article)
+        _tg, fb = await deliver_all(app, [article.id])
+    (post,) = sandbox.facebook.posts
+    assert (fb.state, fb.remote_id) == (State.SENT, post.id)
+
+
+async def test_the_rendering_is_stored_with_the_delivery_before_sending(
+    redis_server: EmbeddedRedis, sandbox: Sandbox
+) -> None:
+    config = make_config(redis_server.url, sandbox)
+    article = fixture_article()
+    async with open_app(config, env=ENV) as app:
+        await app.submit(article)
+        tg, fb = await app.store.deliveries(article.id)
+        assert tg.state is State.QUEUED and '"sendPhoto"' in tg.payload
+        assert fb.state is State.QUEUED and article.url in fb.payload
+        # an update before sending re-renders what has not gone out yet
+        await app.submit(replace(article, title="Заголовок исправлен"))
+        tg, _fb = await app.store.deliveries(article.id)
+        assert "Заголовок исправлен" in tg.payload
+        await deliver_all(app, [article.id])
+    assert "Заголовок исправлен" in (sandbox.telegram.posts[0].caption or "")
