@@ -1,97 +1,240 @@
-"""Pipeline throughput: N articles x 2 channels through the real service against the
-sandbox (no rate limits), on the embedded Redis, in one process.
+"""Pipeline throughput: N articles x 2 channels (Telegram + Facebook) through
+`python -m bot run --workers P` (P worker processes on one embedded Redis) against the
+sandbox in its own process (`python -m bot sandbox`), rate limits off.
 
-    .venv/bin/python bench/pipeline.py [--articles 500] [--workers 16]
+    .venv/bin/python bench/pipeline.py [--articles 1000] [--processes 1 2] [--workers 16]
+        [--log-level info] [--runs 1] [--profile DIR]
 
-Prints deliveries per second (ingest to last `sent`), Redis round trips per
-delivery on the delivery path (the EVALSHA and XREADGROUP calls the service makes:
-ingest, read, claim, complete, promote), and the process's peak resident memory.
-Figures, not assertions.
+For each P (and run): waits until the rest of the machine is quiet, then a fresh Redis,
+sandbox and service; once every delivery coroutine of every process is reading the work
+stream, 64 warm-up articles (they open the HTTP connections), CONFIG RESETSTAT, and the
+bench ingests the articles with the product's Store (32 at a time). Prints deliveries per
+second (first ingest to the last delivery's `sent`, from its updated_at), Redis round trips
+per delivery (the service's EVALSHA + XREADGROUP + XAUTOCLAIM from INFO commandstats, i.e.
+all of them less the bench's one EVALSHA per ingested article), and the CPU each process
+used meanwhile (2 cores = 200%, and what processes outside the bench took) with the CPU ms
+per delivery and the rate all of that allows on 2 idle cores. --profile DIR samples the
+workers and the sandbox with py-spy (on PATH or $PY_SPY) and prints where their CPU went.
+Figures, not assertions; each phase gives up after 180 s.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import resource
+import os
+import shutil
+import signal
+import statistics
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
-from bot.app import open_app
-from bot.config import Config, Settings
-from bot.logging import Redactor, configure_logging
-from bot.models import Article
-from bot.sandbox import start_sandbox
-from publishers.base import load_platform
+from harness import (
+    Bench,
+    Proc,
+    channels_toml,
+    children,
+    cpu_seconds,
+    machine_cpu,
+    make_article,
+    quiet_machine,
+    service_env,
+    spawn,
+    start_sandbox_process,
+    start_service,
+)
 
-TOKEN = "123456789:BENCH-not-a-real-token-0123456789abc"
+CHANNELS = ("tg", "fb")
+PHASE_TIMEOUT = 180.0
+COUNTED = ("evalsha", "xreadgroup", "xautoclaim")
+# Inclusive buckets for the profile: a sample counts for the first that its stack shows.
+BUCKETS = (
+    ("structlog (logging)", "(structlog/"),
+    ("redis client", "(redis/"),
+    ("aiogram (+its pydantic, aiohttp)", "(aiogram/"),
+    ("facebook publisher (+aiohttp)", "(publishers/facebook/"),
+    ("sandbox handlers", "(bot/sandbox/"),
+    ("aiohttp", "(aiohttp/"),
+    ("idle (epoll)", "select (selectors"),
+    ("asyncio loop", "(asyncio/"),
+)
 
 
-async def bench(articles: int, workers: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp, (Path(tmp) / "bench.log").open("w") as log:
-        configure_logging("WARNING", Redactor(), stream=log)
-        sandbox = await start_sandbox()
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            REDIS_URL=None,
-            NEWSBOT_DATA_DIR=Path(tmp),
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_API_BASE=sandbox.telegram_base,
-            FACEBOOK_GRAPH_URL=sandbox.graph_url,
-            NEWSBOT_WORKERS=workers,
-        )
-        raw = [
-            {"id": "tg", "kind": "telegram", "chat": "@bench_channel"},
-            {"id": "fb", "kind": "facebook", "page_id": "100000000000777"},
-        ]
-        channels = tuple(load_platform(c["kind"]).CHANNEL_MODEL.model_validate(c) for c in raw)
-        config = Config(settings=settings, feeds=(), channels=channels)
-        try:
-            async with open_app(config, env={"FACEBOOK_PAGE_TOKEN": "EAAbench0123456789"}) as app:
-                await app.redis.config_resetstat()
-                items = [
-                    Article(
-                        id=f"{n:016x}",
-                        url=f"https://bench.kz/news/{n}",
-                        title=f"Новость {n}",
-                        lead="Короткий лид. " * 5,
-                        image=f"https://bench.kz/i/{n}.jpg",
-                    )
-                    for n in range(articles)
-                ]
-                stop = asyncio.Event()
-                runner = asyncio.create_task(app.run(stop, poll_feeds=False))
-                t0 = time.perf_counter()
-                for article in items:
-                    await app.submit(article)
-                while len(sandbox.telegram.posts) + len(sandbox.facebook.posts) < 2 * articles:
-                    await asyncio.sleep(0.01)
-                while await app.store.pending_count():
-                    await asyncio.sleep(0.01)
-                elapsed = time.perf_counter() - t0
-                stop.set()
-                await runner
-                stats = await app.redis.info("commandstats")
-        finally:
-            await sandbox.close()
-    deliveries = 2 * articles
-    round_trips = sum(
-        stats.get(f"cmdstat_{c}", {}).get("calls", 0) for c in ("evalsha", "xreadgroup")
+async def phase(
+    articles: int, processes: int, workers: int, log_level: str, prof: Path | None
+) -> tuple[float, float]:
+    """(deliveries per second, service round trips per delivery) of one run."""
+    with tempfile.TemporaryDirectory(prefix="nb-pipe-") as tmp_name:
+        tmp = Path(tmp_name)
+        async with Bench(tmp) as bench:
+            box = await start_sandbox_process(tmp)
+            env = service_env(
+                tmp, bench.url, box.telegram_base, box.graph_url, channels_toml(),
+                NEWSBOT_WORKERS=str(workers), NEWSBOT_RATE_LIMITS="false", LOG_LEVEL=log_level,
+            )  # fmt: skip
+            service = await start_service(tmp, env, processes)
+            try:
+                await bench.wait_consumers(processes * workers, service)
+                worker_pids = [service.pid] if processes == 1 else children(service.pid)
+                result = await run_phase(bench, box.proc, service, worker_pids, articles, prof)
+            finally:
+                code = await service.stop()
+                await box.proc.stop(signal.SIGINT)
+            if code != 0:
+                print(f"  service exited with {code}:\n{service.tail()}")
+    return result
+
+
+async def run_phase(
+    bench: Bench, sandbox: Proc, service: Proc, worker_pids: list[int], n: int, prof: Path | None
+) -> tuple[float, float]:
+    warmup = [make_article(n + i) for i in range(64)]  # opens the HTTP connections
+    await asyncio.gather(*(bench.store.ingest(a, CHANNELS) for a in warmup))
+    while await bench.store.pending_count():
+        await asyncio.sleep(0.01)
+    items = [make_article(i) for i in range(n)]
+    pids = {f"worker {i + 1}": pid for i, pid in enumerate(worker_pids)}
+    pids |= {"sandbox": sandbox.pid, "redis-server": bench.redis_pid, "bench": os.getpid()}
+    if len(worker_pids) > 1:
+        pids["supervisor"] = service.pid
+    spies = await start_spies(
+        prof, {k: v for k, v in pids.items() if k.startswith(("worker", "sandbox"))}
     )
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"articles={articles} channels=2 workers={workers} (one process, sandbox in-process)")
-    print(f"deliveries: {deliveries} in {elapsed:.2f} s = {deliveries / elapsed:.0f} deliveries/s")
-    print(f"redis round trips per delivery (delivery path): {round_trips / deliveries:.2f}")
-    print(f"peak RSS of this process (service + sandbox): {rss_mb:.0f} MB")
+    cpu0 = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    machine0 = machine_cpu()
+    await bench.redis.config_resetstat()
+    t0_wall, t0 = time.time(), time.perf_counter()
+    for start in range(0, n, 32):
+        chunk = items[start : start + 32]
+        await asyncio.gather(*(bench.store.ingest(a, CHANNELS) for a in chunk))
+    ingest_s = time.perf_counter() - t0
+    deadline = t0 + PHASE_TIMEOUT
+    while await bench.store.pending_count() and time.perf_counter() < deadline:
+        await asyncio.sleep(0.01)
+    wall_s = time.perf_counter() - t0
+    stats = await bench.redis.info("commandstats")
+    cpu = {name: cpu_seconds(pid) - cpu0[name] for name, pid in pids.items()}
+    others = machine_cpu() - machine0 - sum(cpu.values())
+    for spy in spies.values():
+        await spy.stop(signal.SIGINT)
+    states = await bench.states([a.id for a in items], CHANNELS)
+    sent = [u for s, u in states if s == "sent"]
+    deliveries = len(states)
+    elapsed = (max(sent) / 1000 - t0_wall) if sent else wall_s
+    calls = {c: int(stats.get(f"cmdstat_{c}", {}).get("calls", 0)) for c in COUNTED}
+    service_trips = sum(calls.values()) - n
+    print(
+        f"  deliveries: {len(sent)}/{deliveries} sent, states {dict(Counter(s for s, _ in states))}"
+    )
+    print(f"  ingest of {n} articles took {ingest_s:.2f} s ({n / ingest_s:.0f} articles/s)")
+    print(f"  throughput: {len(sent)} in {elapsed:.2f} s = {len(sent) / elapsed:.0f} deliveries/s")
+    print(
+        f"  redis round trips per delivery (service): {service_trips / deliveries:.2f} "
+        f"{calls} less {n} ingest EVALSHAs; with ingest {(service_trips + n) / deliveries:.2f}"
+    )
+    print("  CPU during the run (% of one core): " + ", ".join(
+        f"{name} {100 * s / wall_s:.0f}%" for name, s in cpu.items()
+    ))  # fmt: skip
+    print(
+        f"  total {100 * sum(cpu.values()) / wall_s:.0f}% of 200% over {wall_s:.2f} s; "
+        f"processes outside this bench (kernel included) {100 * others / wall_s:.0f}%"
+    )
+    per = {name: 1000 * s / deliveries for name, s in cpu.items() if s}
+    print("  CPU ms per delivery: " + ", ".join(f"{k} {v:.2f}" for k, v in per.items()))
+    print(
+        f"  => {sum(per.values()):.2f} ms in all: at most {2000 / sum(per.values()):.0f} "
+        "deliveries/s with all of it on 2 otherwise idle cores"
+    )
+    for name in spies:
+        assert prof is not None
+        summarize(name, prof / f"{name.replace(' ', '-')}.txt")
+    return len(sent) / elapsed, service_trips / deliveries
+
+
+async def start_spies(prof: Path | None, pids: dict[str, int]) -> dict[str, Proc]:
+    if prof is None:
+        return {}
+    exe = os.environ.get("PY_SPY") or shutil.which("py-spy")
+    if not exe:
+        raise SystemExit("--profile needs py-spy on PATH or in $PY_SPY")
+    prof.mkdir(parents=True, exist_ok=True)
+    spies: dict[str, Proc] = {}
+    for name, pid in pids.items():
+        out = prof / f"{name.replace(' ', '-')}.txt"
+        args = [
+            exe,
+            "record",
+            "--nonblocking",
+            "-r",
+            "200",
+            "-f",
+            "raw",
+            "-o",
+            str(out),
+            "--pid",
+            str(pid),
+        ]
+        spies[name] = await spawn(prof, f"py-spy-{pid}", args, None)
+    await asyncio.sleep(1.0)  # py-spy attaches
+    return spies
+
+
+def summarize(name: str, raw: Path) -> None:
+    """Where a process's samples went: inclusive buckets and the top self-time frames."""
+    if not raw.exists():
+        print(f"  profile {name}: no output")
+        return
+    buckets: Counter[str] = Counter()
+    leaves: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, samples_text = line.rpartition(" ")
+        samples = int(samples_text)
+        total += samples
+        frames = stack.split(";")
+        leaves[frames[-1]] += samples
+        bucket = next((b for b, needle in BUCKETS if needle in stack), "other")
+        buckets[bucket] += samples
+    print(f"  profile {name} ({total} samples): " + ", ".join(
+        f"{b} {100 * c / total:.0f}%" for b, c in buckets.most_common()
+    ))  # fmt: skip
+    for leaf, samples in leaves.most_common(5):
+        print(f"      {100 * samples / total:4.1f}% self  {leaf[:110]}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=500)
-    parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--workers", type=int, default=16, help="NEWSBOT_WORKERS per process")
+    parser.add_argument("--log-level", default="info", help="the service's LOG_LEVEL")
+    parser.add_argument("--runs", type=int, default=1, help="runs per process count")
+    parser.add_argument("--profile", type=Path, help="py-spy the workers and sandbox into DIR")
     args = parser.parse_args()
-    asyncio.run(bench(args.articles, args.workers))
+    results: dict[int, list[tuple[float, float]]] = {}
+    for run in range(args.runs):
+        for processes in args.processes:
+            print(
+                f"run {run + 1}: processes={processes} NEWSBOT_WORKERS={args.workers} "
+                f"articles={args.articles} x {len(CHANNELS)} channels, "
+                f"LOG_LEVEL={args.log_level}, rate limits off"
+            )
+            load = asyncio.run(quiet_machine())
+            print(f"  (other load before the run: {load:.2f} cores)")
+            prof = args.profile / f"p{processes}-{run}" if args.profile else None
+            result = asyncio.run(
+                phase(args.articles, processes, args.workers, args.log_level, prof)
+            )
+            results.setdefault(processes, []).append(result)
+    for processes, rows in results.items():
+        rates = sorted(r for r, _ in rows)
+        print(
+            f"processes={processes}: deliveries/s median {statistics.median(rates):.0f}, "
+            f"best {rates[-1]:.0f}, worst {rates[0]:.0f} over {len(rates)} runs; "
+            f"round trips/delivery median {statistics.median(t for _, t in rows):.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
 
+import structlog
 from redis.exceptions import RedisError
 
 from bot.config import ConfigError, load_config, load_settings
@@ -25,6 +26,8 @@ from bot.logging import Redactor, configure_logging
 from bot.redis_embedded import EmbeddedRedisError
 from bot.report import status_rows, status_table
 from bot.store import Store
+
+log = structlog.get_logger("cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,7 +104,17 @@ async def _run(processes: int) -> int:
 
         return await supervise(config, processes, stop)
     async with open_app(config, redactor=redactor) as app:
+        log.info(
+            "service started",
+            consumer=app.engine.consumer,
+            namespace=config.settings.namespace,
+            redis="url" if config.settings.redis_url else "embedded",
+            channels=sorted(app.publishers),
+            feeds=[p.feed.id for p in app.pollers],
+            workers=config.settings.workers,
+        )
         await app.run(stop)
+        log.info("service stopped", consumer=app.engine.consumer)
     return 0
 
 

@@ -147,13 +147,18 @@ class DeliveryEngine:
             try:
                 # idle longer than a lease (plus a margin): the lease starts a little
                 # after the job was read, so an idle job may still be within its lease
-                for job in await self.store.reclaim_stale(name, self.lease_ms + 2000):
-                    log.info("job taken over", article_id=job.article_id, channel=job.channel)
-                    await self.deliver(job, name)
+                jobs = await self.store.reclaim_stale(name, self.lease_ms + 2000)
             except REDIS_ERRORS as exc:
                 self.health.failed(exc)
-            except Exception:
-                log.exception("reclaimer error")
+                jobs = []
+            for job in jobs:  # one failing job must not hold back the others taken over
+                try:
+                    log.info("job taken over", article_id=job.article_id, channel=job.channel)
+                    await self.deliver(job, name)
+                except REDIS_ERRORS as exc:
+                    self.health.failed(exc)
+                except Exception:
+                    log.exception("reclaimer error", article_id=job.article_id)
             await sleep_unless(stop, min(5.0, max(0.2, self.lease_ms / 4000)))
 
     async def promote_forever(self, stop: asyncio.Event) -> None:

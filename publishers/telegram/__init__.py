@@ -10,11 +10,9 @@ import re
 from collections.abc import Sequence
 from typing import Literal
 
-from aiogram.utils.token import TokenValidationError
 from pydantic import Field, field_validator
 
 from publishers.base import ChannelConfig, PlatformContext, PlatformHandle, Publisher, RateLimit
-from publishers.telegram.client import TelegramPublisher, make_bot
 
 # @username (5-32 characters; 4 for collectible ones) or a numeric chat id.
 _CHAT_FORM = re.compile(r"^(@[A-Za-z][A-Za-z0-9_]{3,31}|-?\d{1,20})$")
@@ -54,6 +52,12 @@ def create_publishers(channels: Sequence[ChannelConfig], ctx: PlatformContext) -
             "(see .env.example), or disable the Telegram channels"
         )
     ctx.register_secret(token)
+    # aiogram is imported here, not at module level: loading the config (the
+    # supervisor of `run --workers N`, `status`) must not pay its ~140 MB.
+    from aiogram.utils.token import TokenValidationError
+
+    from publishers.telegram.client import TelegramPublisher, make_bot
+
     try:
         bot = make_bot(token, ctx.settings.telegram_api_base)
     except TokenValidationError:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.app import open_app
 from bot.redis_embedded import EmbeddedRedis
-from bot.sandbox import Sandbox
+from bot.sandbox import Fault, Sandbox
 from tests.bot.test_cli import env_for
 from tests.bot.test_pipeline import ENV
 from tests.conftest import FeedServer, make_config
@@ -55,13 +55,13 @@ async def test_run_with_two_worker_processes_shares_the_work_and_stops_cleanly(
     tmp_path: Path, sandbox: Sandbox, feed_server: FeedServer
 ) -> None:
     body = feed_server.body
-    items = b"".join(
-        body[body.index(b"<item>") : body.index(b"</item>") + 7].replace(
-            b"71234", str(70000 + n).encode()
-        )
-        for n in range(10)
-    )
-    feed_server.body = body.replace(body[body.index(b"<item>") : body.index(b"</item>") + 7], items)
+    one = body[body.index(b"<item>") : body.index(b"</item>") + 7]
+    items = b"".join(one.replace(b"71234", str(70000 + n).encode()) for n in range(10))
+    full_feed = body.replace(one, items)
+    feed_server.body = body.replace(one, b"")  # empty until both processes consume
+    # each post takes 0.2 s, so one process cannot drain the work before the other helps
+    sandbox.telegram.faults.add(Fault(kind="timeout", delay=0.2, apply=True, times=100))
+    sandbox.facebook.faults.add(Fault(kind="timeout", delay=0.2, apply=True, times=100))
     env = env_for(tmp_path, "", sandbox, feed_server.url)
     del env["REDIS_URL"]  # the supervisor starts the embedded Redis for its children
     env["NEWSBOT_DATA_DIR"] = str(tmp_path / "data")
@@ -69,18 +69,30 @@ async def test_run_with_two_worker_processes_shares_the_work_and_stops_cleanly(
     toml = (tmp_path / "newsbot.toml").read_text().replace("backfill = 1", "backfill = 10")
     toml += "rate_per_minute = 6000\nburst = 10\n"  # the Page's (last channel's) limit
     (tmp_path / "newsbot.toml").write_text(toml)
+    log_path = tmp_path / "out.log"
+    log_file = log_path.open("wb")  # a file, not a pipe: nobody reads while it runs
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", "--workers", "2", env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        stdout=log_file, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
-    deadline = time.monotonic() + 40
-    while len(sandbox.telegram.posts) + len(sandbox.facebook.posts) < 20:
-        assert time.monotonic() < deadline and proc.returncode is None
-        await asyncio.sleep(0.1)
-    proc.send_signal(signal.SIGTERM)
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode == 0, err.decode()[-2000:]
-    lines = out.decode().splitlines()
+    try:
+        deadline = time.monotonic() + 40
+        while log_path.read_text().count('"service started"') < 2:
+            assert time.monotonic() < deadline and proc.returncode is None
+            await asyncio.sleep(0.2)
+        feed_server.body = full_feed
+        while len(sandbox.telegram.posts) + len(sandbox.facebook.posts) < 20:
+            assert time.monotonic() < deadline and proc.returncode is None
+            await asyncio.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), 60)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        log_file.close()
+    lines = log_path.read_text().splitlines()
+    assert proc.returncode == 0, "\n".join(lines[-20:])
     pids = {line.split('"pid": ')[1].split(",")[0] for line in lines if "delivery attempt" in line}
     assert len(pids) == 2  # both worker processes delivered
     assert len(sandbox.telegram.posts) == len(sandbox.facebook.posts) == 10

@@ -8,31 +8,30 @@ codes the sandbox produces by itself (a bad token, a duplicate...) are checked t
 
 from __future__ import annotations
 
-import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 import pytest
 
-import publishers.facebook as facebook
-from bot.config import Settings
-from bot.models import Article
-from bot.sandbox import Fault, Sandbox, start_sandbox
+from bot.sandbox import Fault
 from bot.sandbox.fbgraph import (
     invalid_token,
     known_error,
     no_permission_to_post,
     no_permission_to_read,
 )
-from publishers.base import Outcome, PlatformContext, PublishError, Receipt
+from publishers.base import Outcome, PublishError
 from publishers.facebook import errors
 from publishers.facebook.graph import GraphError
 from tests.conftest import PAGE_ID, PAGE_TOKEN
+from tests.publishers import harness
+from tests.publishers.fb_harness import URL, Harness, article
+from tests.publishers.harness import closed_port
 
-URL = "https://profit.kz/news/71234/"
-IMAGE = "https://profit.kz/img/71234.jpg"
+# One sandbox and HTTP session for the module (not conftest's one per test); `fb` resets.
+sandbox, http = harness.sandbox, harness.http
+
 OTHER_PAGE = "100000000000077"
 OTHER_TOKEN = "EAATESTotherPageToken9876543210fedcba"
 # Invalidated for good: the sandbox's reset() keeps invalidated tokens.
@@ -108,81 +107,11 @@ AMBIGUOUS_ROWS = [
 RATE_ROWS = [r for r, (_, code) in sorted(errors.TABLE.items()) if code == "rate_limited"]
 
 
-def article(**fields: Any) -> Article:
-    values: dict[str, Any] = {
-        "id": "a1",
-        "url": URL,
-        "title": "Kaspi & Halyk",
-        "lead": "Банки отчитались за квартал.",
-        "image": IMAGE,
-    }
-    values.update(fields)
-    return Article(**values)
-
-
-class Harness:
-    def __init__(self, sandbox: Sandbox, http: aiohttp.ClientSession) -> None:
-        self.sandbox = sandbox
-        self.http = http
-
-    def publisher(self, *, graph_url: str | None = None, token: str = PAGE_TOKEN,
-                  **channel: Any) -> facebook.FacebookPublisher:  # fmt: skip
-        settings = Settings(
-            _env_file=None,
-            FACEBOOK_GRAPH_URL=graph_url or self.sandbox.graph_url,
-            TELEGRAM_API_BASE=self.sandbox.telegram_base,
-        )
-        ctx = PlatformContext(settings, self.http, {"FACEBOOK_PAGE_TOKEN": token})
-        config = facebook.FacebookChannel.model_validate(
-            {"id": "fb", "kind": "facebook", "page_id": PAGE_ID, **channel}
-        )
-        publisher = facebook.create_publishers([config], ctx).publishers["fb"]
-        assert isinstance(publisher, facebook.FacebookPublisher)
-        return publisher
-
-    async def publish(self, art: Article | None = None, **kwargs: Any) -> Receipt:
-        publisher = self.publisher(**kwargs)
-        return await publisher.publish(publisher.render(art or article()))
-
-    async def fail(self, art: Article | None = None, **kwargs: Any) -> PublishError:
-        with pytest.raises(PublishError) as info:
-            await self.publish(art, **kwargs)
-        return info.value
-
-
 async def raised(call: Awaitable[Any]) -> PublishError:
     """The PublishError for what a direct Graph client call raised."""
     with pytest.raises(GraphError) as info:
         await call
     return errors.classify(info.value, token=PAGE_TOKEN)
-
-
-@pytest.fixture(scope="module")
-async def sandbox() -> AsyncIterator[Sandbox]:
-    """One sandbox for the module (instead of conftest's one per test); reset per test."""
-    sb = await start_sandbox()
-    yield sb
-    await sb.close()
-
-
-@pytest.fixture(scope="module")
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
-def fb(sandbox: Sandbox, http: aiohttp.ClientSession) -> Harness:
-    fake = sandbox.facebook
-    fake.reset()
-    fake.strict_pages = False
-    fake.calls_per_hour, fake.app_calls_per_hour = 4800, 20000
-    fake.page_limit_code = 32
-    fake.unreachable_urls.clear()
-    fake.unscrapable_urls.clear()
-    fake.pages.clear()
-    fake.add_page(PAGE_ID, PAGE_TOKEN)
-    return Harness(sandbox, http)
 
 
 def test_every_row_has_a_case() -> None:
@@ -378,10 +307,7 @@ async def test_codes_outside_the_table(
 
 
 async def test_connection_refused_is_retry(fb: Harness) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    error = await fb.fail(graph_url=f"http://127.0.0.1:{port}")
+    error = await fb.fail(graph_url=f"http://127.0.0.1:{closed_port()}")
     assert (error.outcome, error.code) == (Outcome.RETRY, "connect_failed")
 
 

@@ -2,92 +2,37 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
-import aiohttp
 import pytest
 
-import publishers.telegram as telegram
-from bot.config import Settings
-from bot.models import Article
-from bot.sandbox import Fault, Sandbox
-from publishers.base import Outcome, PlatformContext, PlatformHandle, PublishError, Receipt
+from bot.sandbox import Fault
+from publishers.base import Outcome
 from tests.conftest import BOT_TOKEN
+from tests.publishers import tg_harness
+from tests.publishers.harness import ArticleFactory, closed_port
+from tests.publishers.tg_harness import CHAT, IMAGE, Harness
 
 URL = "https://profit.kz/news/71234/?utm=1&x=2"
-IMAGE = "https://profit.kz/img/71234.jpg"
-CHAT = "@newsbot_test"
+
+article = partial(
+    tg_harness.article,
+    url=URL,
+    title='Kaspi & «Halyk»: <рост> "на 18,5%"',
+    lead="Банки отчитались за квартал. Рост выручки составил 18,5%.",
+)
 
 
-def article(**fields: Any) -> Article:
-    values: dict[str, Any] = {
-        "id": "a1",
-        "url": URL,
-        "title": 'Kaspi & «Halyk»: <рост> "на 18,5%"',
-        "lead": "Банки отчитались за квартал. Рост выручки составил 18,5%.",
-        "image": IMAGE,
-    }
-    values.update(fields)
-    return Article(**values)
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
-class Harness:
-    def __init__(self, sandbox: Sandbox, session: aiohttp.ClientSession) -> None:
-        self.sandbox = sandbox
-        self.session = session
-        self.secrets: list[str] = []
-        self.handles: list[PlatformHandle] = []
-
-    def handle(self, *, api_base: str | None = None, token: str | None = BOT_TOKEN,
-               **channel: Any) -> PlatformHandle:  # fmt: skip
-        settings = Settings(
-            _env_file=None,
-            TELEGRAM_BOT_TOKEN=token,
-            TELEGRAM_API_BASE=api_base or self.sandbox.telegram_base,
-            FACEBOOK_GRAPH_URL=self.sandbox.graph_url,
-        )
-        ctx = PlatformContext(settings, self.session, {}, self.secrets.append)
-        config = telegram.TelegramChannel.model_validate(
-            {"id": "tg", "kind": "telegram", "chat": CHAT, **channel}
-        )
-        handle = telegram.create_publishers([config], ctx)
-        self.handles.append(handle)
-        return handle
-
-    async def publish(self, art: Article | None = None, **kwargs: Any) -> Receipt:
-        publisher = self.handle(**kwargs).publishers["tg"]
-        return await publisher.publish(publisher.render(art or article()))
-
-    async def fail(self, art: Article | None = None, **kwargs: Any) -> PublishError:
-        with pytest.raises(PublishError) as info:
-            await self.publish(art, **kwargs)
-        return info.value
+@pytest.fixture
+def tg_article() -> ArticleFactory:
+    return article
 
 
 def only_post(tg: Harness) -> Any:
     """The one post the sandbox recorded; Any, as its text fields are optional."""
     [post] = tg.sandbox.telegram.posts
     return post
-
-
-@pytest.fixture
-async def tg(sandbox: Sandbox) -> AsyncIterator[Harness]:
-    sandbox.telegram.valid_tokens = {BOT_TOKEN}
-    sandbox.telegram.add_chat(CHAT)
-    async with aiohttp.ClientSession() as session:
-        harness = Harness(sandbox, session)
-        yield harness
-        for handle in harness.handles:
-            await handle.close()
 
 
 async def test_photo_post_is_delivered_with_its_caption(tg: Harness) -> None:
@@ -116,7 +61,9 @@ async def test_text_post_is_delivered_with_a_link_preview(tg: Harness) -> None:
     assert receipt.url.endswith(f"/{post.message_id}")
 
 
-async def test_long_article_with_image_is_a_text_post_previewing_the_image(tg: Harness) -> None:
+async def test_long_article_with_image_is_a_text_post_previewing_the_image(
+    tg: Harness,
+) -> None:
     await tg.publish(article(lead="Длинный лид. " * 400))
     post = only_post(tg)
     assert post.method == "sendMessage"

@@ -10,9 +10,7 @@ edit or delete for the others (the publisher has no edit path yet), classified w
 
 from __future__ import annotations
 
-import asyncio
 import re
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -21,20 +19,20 @@ import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 
-import publishers.telegram as telegram
-from bot.config import Settings
-from bot.models import Article
-from bot.sandbox import Fault, Sandbox, start_sandbox
+from bot.sandbox import Fault, Sandbox
 from bot.sandbox.tgmethods import NOT_MODIFIED
 from bot.sandbox.tgmodels import SECONDS_48H
-from publishers.base import Outcome, PlatformContext, PublishError, Receipt
+from publishers.base import Outcome, PublishError
 from publishers.telegram import errors
-from publishers.telegram.client import TelegramPublisher, make_bot
+from publishers.telegram.client import make_bot
 from tests.conftest import BOT_TOKEN
+from tests.publishers import harness
+from tests.publishers.harness import closed_port
+from tests.publishers.tg_harness import CHAT, IMAGE, Harness, article
 
-URL = "https://profit.kz/news/71234/"
-IMAGE = "https://profit.kz/img/71234.jpg"
-CHAT = "@newsbot_test"
+# One sandbox and HTTP session for the module (not conftest's one per test); `tg` resets.
+sandbox, http = harness.sandbox, harness.http
+
 RETRY_AFTER = 7
 
 Row = tuple[str, Outcome, str]
@@ -94,83 +92,6 @@ EDIT_ROWS = [r for r in errors.TABLE if call_of(r[0]) != "send" and r not in PHO
 SEND_ROWS = [r for r in errors.TABLE if r not in PHOTO_ROWS and r not in EDIT_ROWS]
 
 
-def article(**fields: Any) -> Article:
-    values: dict[str, Any] = {
-        "id": "a1",
-        "url": URL,
-        "title": "Kaspi & «Halyk»: рост на 18,5%",
-        "lead": "Банки отчитались за квартал.",
-        "image": IMAGE,
-    }
-    values.update(fields)
-    return Article(**values)
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
-class Harness:
-    def __init__(self, sandbox: Sandbox, http: aiohttp.ClientSession) -> None:
-        self.sandbox = sandbox
-        self.http = http
-        # One handle per setup, kept for the module: closing an aiogram session
-        # sleeps 0.25 s, so they are all closed together at the end.
-        self.publishers: dict[tuple[Any, ...], TelegramPublisher] = {}
-        self.closers: list[Callable[[], Awaitable[None]]] = []
-
-    def publisher(self, *, api_base: str | None = None, token: str = BOT_TOKEN,
-                  **channel: Any) -> TelegramPublisher:  # fmt: skip
-        key = (api_base, token, *sorted(channel.items()))
-        if key not in self.publishers:
-            self.publishers[key] = self._create(api_base, token, channel)
-        return self.publishers[key]
-
-    def _create(
-        self, api_base: str | None, token: str, channel: dict[str, Any]
-    ) -> TelegramPublisher:
-        settings = Settings(
-            _env_file=None,
-            TELEGRAM_BOT_TOKEN=token,
-            TELEGRAM_API_BASE=api_base or self.sandbox.telegram_base,
-            FACEBOOK_GRAPH_URL=self.sandbox.graph_url,
-        )
-        config = telegram.TelegramChannel.model_validate(
-            {"id": "tg", "kind": "telegram", "chat": CHAT, **channel}
-        )
-        handle = telegram.create_publishers([config], PlatformContext(settings, self.http, {}))
-        self.closers.append(handle.close)
-        publisher = handle.publishers["tg"]
-        assert isinstance(publisher, TelegramPublisher)
-        return publisher
-
-    async def publish(self, art: Article | None = None, **kwargs: Any) -> Receipt:
-        publisher = self.publisher(**kwargs)
-        return await publisher.publish(publisher.render(art or article()))
-
-    async def fail(self, art: Article | None = None, **kwargs: Any) -> PublishError:
-        with pytest.raises(PublishError) as info:
-            await self.publish(art, **kwargs)
-        return info.value
-
-
-@pytest.fixture(scope="module")
-async def sandbox() -> AsyncIterator[Sandbox]:
-    """One sandbox for the module (instead of conftest's one per test); reset per test."""
-    sb = await start_sandbox()
-    yield sb
-    await sb.close()
-
-
-@pytest.fixture(scope="module")
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 @pytest.fixture(scope="module")
 async def bot(sandbox: Sandbox) -> AsyncIterator[Bot]:
     """aiogram on the sandbox, for the edits and deletes the publisher does not make."""
@@ -180,25 +101,10 @@ async def bot(sandbox: Sandbox) -> AsyncIterator[Bot]:
 
 
 @pytest.fixture(scope="module")
-async def harness(sandbox: Sandbox, http: aiohttp.ClientSession) -> AsyncIterator[Harness]:
-    harness = Harness(sandbox, http)
-    yield harness
-    await asyncio.gather(*(close() for close in harness.closers))
-
-
-@pytest.fixture
-def tg(harness: Harness) -> Harness:
-    """The module's harness over a sandbox reset to one plain channel."""
-    fake = harness.sandbox.telegram
-    fake.reset()
-    fake.valid_tokens = {BOT_TOKEN}
-    fake.strict_chats = False
-    fake.rate_limit = fake.bot_rate_limit = None
-    fake.clock_offset = 0.0
-    fake.unreachable_urls.clear()
-    fake.wrong_type_urls.clear()
-    fake.add_chat(CHAT)
-    return harness
+async def telegram_harness(sandbox: Sandbox, http: aiohttp.ClientSession) -> AsyncIterator[Harness]:
+    """One harness for the module (not one per test), its handles closed together."""
+    async with Harness(sandbox, http) as module_harness:
+        yield module_harness
 
 
 async def raised(call: Awaitable[Any]) -> PublishError:
