@@ -19,12 +19,13 @@ import structlog
 from redis.asyncio import Redis
 
 from bot.config import Config, ConfigError, Settings, process_env
+from bot.content.enrich import enrich
 from bot.delivery import AfterPublish, DeliveryEngine, RedisHealth, RetryPolicy
 from bot.ingest.feeds import FeedPoller
 from bot.keys import Keys
 from bot.leader import LeaderLease
 from bot.logging import Redactor
-from bot.models import Article, IngestResult
+from bot.models import Article, IngestOutcome, IngestResult
 from bot.net import make_fetch_session
 from bot.redis_embedded import EmbeddedRedis
 from bot.store import Store
@@ -45,12 +46,27 @@ class App:
     pollers: list[FeedPoller]
     redis_url: str
     leader: LeaderLease
+    fetcher: aiohttp.ClientSession
 
     async def submit(self, article: Article, deliver: bool = True) -> IngestResult:
-        """Ingest one article for every channel that takes its source."""
+        """Ingest one article for every channel that takes its source; a new one is
+        first completed from its page (once: feeds resubmit known items every poll)."""
+        settings = self.config.settings
+        # Dedupe on the source's version: the stored article may be richer (its page),
+        # and a feed listing it again unchanged is no update.
+        source_hash = article.content_hash()
+        if await self.store.content_hash(article.id) == source_hash:
+            return IngestResult(article.id, IngestOutcome.DUPLICATE)
+        if deliver and settings.fetch_pages:  # new, or changed at the source: fetch once
+            article, _note = await enrich(
+                article, self.fetcher, allow_private=settings.allow_private_networks,
+                timeout=settings.page_timeout,
+            )  # fmt: skip
         channels = self.config.channels_for(article.source)
         payloads = {ch: self.render(ch, article) for ch in channels}
-        result = await self.store.ingest(article, channels, deliver=deliver, payloads=payloads)
+        result = await self.store.ingest(
+            article, channels, deliver=deliver, payloads=payloads, content_hash=source_hash
+        )
         log.info(
             "article ingested",
             article_id=article.id,
@@ -190,7 +206,7 @@ async def open_app(
             after_publish=after_publish,
         )
         leader = LeaderLease(redis, store.keys.lock("leader"), consumer, health=health)
-        app = App(config, redis, store, publishers, engine, [], redis_url, leader)
+        app = App(config, redis, store, publishers, engine, [], redis_url, leader, fetcher)
         app.pollers = [
             FeedPoller(
                 feed,

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(120.0, validation_alias="NEWSBOT_LEASE_SECONDS", ge=1, le=3600)
     max_crashes: int = Field(3, validation_alias="NEWSBOT_MAX_CRASHES", ge=1, le=100)
     workers: int = Field(4, validation_alias="NEWSBOT_WORKERS", ge=1, le=256)
+    fetch_pages: bool = Field(True, validation_alias="NEWSBOT_FETCH_PAGES")
+    page_timeout: float = Field(15.0, validation_alias="NEWSBOT_PAGE_TIMEOUT", gt=0, le=120)
     max_attempts: int = Field(8, validation_alias="NEWSBOT_MAX_ATTEMPTS", ge=1, le=100)
     retry_base_seconds: float = Field(
         2.0, validation_alias="NEWSBOT_RETRY_BASE_SECONDS", gt=0, le=3600

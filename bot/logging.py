@@ -86,3 +86,6 @@ def configure_logging(level: str, redactor: Redactor, stream: TextIO | None = No
     root.setLevel(level.upper())
     # aiohttp's access log is noise at INFO for a service that mostly makes requests
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # trafilatura logs ERROR for ordinary pages it cannot use; enrich() says why once
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    logging.getLogger("htmldate").setLevel(logging.CRITICAL)

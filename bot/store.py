@@ -82,13 +82,15 @@ class Store:
         *,
         deliver: bool = True,
         payloads: Mapping[str, str] | None = None,
+        content_hash: str | None = None,
     ) -> IngestResult:
         """Record the article and plan a delivery per channel, each stored with its
         rendering (`payloads`, JSON by channel) before anything is sent."""
         k = self.keys
         keys = [k.article(article.id), k.articles, k.events, k.work]
         keys += [k.delivery(article.id, ch) for ch in channels]
-        args: list[str | int] = [article.id, article.to_json(), article.content_hash(), now_ms()]
+        digest = content_hash or article.content_hash()
+        args: list[str | int] = [article.id, article.to_json(), digest, now_ms()]
         args += ["1" if deliver else "0", article.url]
         for ch in channels:
             args += [ch, (payloads or {}).get(ch, "")]
@@ -225,6 +227,11 @@ class Store:
             for ch, row in zip(channels, rows, strict=True)
             if row
         ]
+
+    async def content_hash(self, article_id: str) -> str | None:
+        """The source-content hash an article was last ingested with; None if unknown."""
+        raw = await self.redis.hget(self.keys.article(article_id), "hash")
+        return None if raw is None else _text(raw)
 
     async def find_article(self, ref: str) -> str | None:
         """An article id from an id or any URL of the article (utm-tagged, trailing slash...)."""

@@ -19,6 +19,21 @@ class BadUrlError(ValueError):
     pass
 
 
+def clean_url(url: str) -> str:
+    """The URL to fetch and to post: tracking parameters and fragment removed, scheme and
+    host lower-cased, but path, trailing slash and query order kept as the site wrote
+    them (a site may not serve the canonical spelling: that one is only an identity)."""
+    canonical_url(url)  # same validation
+    parts = urlsplit(url.strip())
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith("utm_") and k.lower() not in _TRACKING
+    ]
+    netloc = parts.netloc.rsplit("@", 1)[-1].lower()
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", urlencode(query), ""))
+
+
 def canonical_url(url: str) -> str:
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()

@@ -109,6 +109,8 @@ def make_config(
         "NEWSBOT_ALLOW_PRIVATE_NETWORKS": True,
         "NEWSBOT_RETRY_BASE_SECONDS": 0.05,
         "NEWSBOT_WORKERS": 2,
+        # article links point at the publisher's real site: tests never reach the internet
+        "NEWSBOT_FETCH_PAGES": False,
     }
     values.update(settings)
     channels = (

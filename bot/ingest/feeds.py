@@ -28,7 +28,7 @@ from bot.config import FeedConfig
 from bot.keys import Keys
 from bot.models import Article, IngestOutcome, IngestResult
 from bot.net import FetchError, fetch
-from bot.urls import BadUrlError, article_id, canonical_url
+from bot.urls import BadUrlError, article_id, clean_url
 
 Submit = Callable[[Article, bool], Awaitable[IngestResult]]
 MAX_BACKOFF_SECONDS = 3600.0
@@ -113,7 +113,7 @@ def entry_to_article(entry: Any, feed_id: str, lang: str | None) -> Article:
     if not link:
         raise ValueError("it has no link")
     try:
-        url = canonical_url(link)
+        url = clean_url(link)
     except BadUrlError as exc:
         raise ValueError(str(exc)) from None
     title = plain_text(entry.get("title") or "")

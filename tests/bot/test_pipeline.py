@@ -8,6 +8,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from aiohttp import web
+
 from bot.app import App, open_app
 from bot.config import Config
 from bot.ingest.feeds import parse_feed
@@ -208,3 +210,49 @@ async def test_the_rendering_is_stored_with_the_delivery_before_sending(
         assert "Заголовок исправлен" in tg.payload
         await deliver_all(app, [article.id])
     assert "Заголовок исправлен" in (sandbox.telegram.posts[0].caption or "")
+
+
+async def test_a_new_article_is_completed_from_its_page_once(
+    redis_server: EmbeddedRedis, sandbox: Sandbox, feed_server: FeedServer
+) -> None:
+    page = (FIXTURES / "profit-kz-article.html").read_bytes()
+    hits: list[str] = []
+
+    async def article_page(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        return web.Response(body=page, content_type="text/html", charset="utf-8")
+
+    app_ = web.Application()
+    app_.router.add_get("/news/71234/", article_page)
+    runner = web.AppRunner(app_, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    link = f"http://127.0.0.1:{runner.addresses[0][1]}/news/71234/?utm_source=rss"
+    # the feed item has a thin description and no image: the page has both
+    feed_server.body = (
+        feed_server.body.replace(b"https://profit.kz/news/71234/kazahstan-i-turkmenistan-"
+                                 b"ukreplyayut-sotrudnichestvo-v-sfere-cifrovyh-tehnologij-i-"
+                                 b"svyazi/?utm_source=rss&amp;utm_medium=feed", link.encode())
+        .replace(b"<enclosure", b"<!-- <enclosure").replace(b'length="0"/>', b'length="0"/> -->')
+        .replace("<description>О".encode(), "<description>Кратко. О".encode(), 1)
+    )  # fmt: skip
+    feeds = [{"id": "profit", "url": feed_server.url, "backfill": 5}]
+    config = make_config(redis_server.url, sandbox, feeds=feeds, NEWSBOT_FETCH_PAGES=True)
+    sandbox.telegram.faults.add(Fault(kind="rate_limit", retry_after=1))
+    try:
+        async with open_app(config, env=ENV) as app:
+            await app.pollers[0].poll_once()
+            (aid,) = await app.store.recent_article_ids()
+            await deliver_all(app, [aid])
+            feed_server.body += b" "  # a changed feed is parsed again: the article is known
+            await app.pollers[0].poll_once()
+            article = await app.store.get_article(aid)
+    finally:
+        await runner.cleanup()
+    assert hits == ["/news/71234/"]  # fetched once: not on the retry, not on the next poll
+    assert article is not None and article.image and article.image.endswith("kz-tm-fiber.jpg")
+    assert article.lead.startswith("Особое внимание страны")
+    assert {"ВОЛС", "TNS-Plus"} <= set(article.tags)
+    assert "Цифра дня" not in article.body and "Подписывайтесь" not in article.body
+    (post,) = sandbox.telegram.posts
+    assert post.method == "sendPhoto" and "Особое внимание страны" in (post.caption or "")

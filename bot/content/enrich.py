@@ -1,0 +1,128 @@
+"""A feed's article completed from its page: text, lead, image, times, tags.
+
+Enrich once, when an article is first seen, and keep the result with the
+article: the store's copy is what deliveries render, so a retry never fetches
+the page again. Enrichment never fails an article: when the page cannot be
+fetched or read, the feed's article goes on unchanged, with a note saying why.
+
+Merge rules (the page knows the article better than a feed item does): the
+page's body, image, published time and tags (its article:tag values, then its
+section) win when present; its lead wins when present; the feed's title stays
+unless the feed had none; the page's language wins when stated. The id, URL and
+source never change: the article id is derived from the feed's canonical URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import aiohttp
+import structlog
+
+from bot.content.extract import PageData, extract_page
+from bot.content.meta import unique_tags
+from bot.models import Article
+from bot.net import FetchError, fetch
+from bot.urls import BadUrlError, canonical_url
+
+log = structlog.get_logger("content")
+
+ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
+HTML_TYPES = ("text/html", "application/xhtml+xml", "")  # "": servers that send none
+FALLBACK = ": using the feed's text"
+
+
+class EnrichmentError(Exception):
+    """The page gave nothing usable; the message says why."""
+
+
+def merge(article: Article, page: PageData) -> Article:
+    """`article` with the page's values where the page has them."""
+    page_tags = unique_tags((*page.tags, page.section))
+    return replace(
+        article,
+        title=article.title or page.title,
+        lead=page.lead or article.lead,
+        body=page.body or article.body,
+        image=page.image or article.image,
+        published_at=page.published or article.published_at,
+        tags=page_tags or article.tags,
+        lang=page.lang or article.lang,
+    )
+
+
+def _other_canonical(article: Article, page: PageData) -> str | None:
+    """The page's canonical URL when it names another URL than the article's id does."""
+    try:
+        canonical = canonical_url(page.canonical)
+    except BadUrlError:
+        return None
+    return canonical if canonical != article.url else None
+
+
+async def fetch_page(
+    article: Article,
+    session: aiohttp.ClientSession,
+    *,
+    allow_private: bool,
+    timeout: float,
+    max_bytes: int,
+) -> PageData:
+    try:
+        result = await fetch(
+            session,
+            article.url,
+            allow_private=allow_private,
+            max_bytes=max_bytes,
+            timeout=timeout,
+            headers={"Accept": ACCEPT},
+        )
+    except (FetchError, aiohttp.ClientError, OSError, ValueError) as exc:
+        raise EnrichmentError(f"the page could not be fetched ({exc})") from None
+    if result.status != 200:
+        raise EnrichmentError(f"the page answered HTTP {result.status}")
+    content_type = result.headers.get("Content-Type", "")
+    if content_type.split(";")[0].strip().lower() not in HTML_TYPES:
+        raise EnrichmentError(f"the page is not HTML ({content_type})")
+    try:
+        page = await asyncio.to_thread(
+            extract_page, result.body, result.url, content_type=content_type
+        )
+    except Exception as exc:  # a bug in a third-party parser must not drop the article
+        raise EnrichmentError(
+            f"the page could not be parsed ({exc.__class__.__name__}: {exc})"
+        ) from None
+    if not page.has_text:
+        raise EnrichmentError("no article text was found on the page")
+    return page
+
+
+async def enrich(
+    article: Article,
+    session: aiohttp.ClientSession,
+    *,
+    allow_private: bool,
+    timeout: float = 15,
+    max_bytes: int = 5_000_000,
+) -> tuple[Article, str]:
+    """The article merged with its page, and "" — or the article unchanged and
+    one sentence saying why the page was not used."""
+    try:
+        page = await fetch_page(
+            article, session, allow_private=allow_private, timeout=timeout, max_bytes=max_bytes
+        )
+    except EnrichmentError as exc:
+        reason = str(exc)
+        log.warning("enrichment failed", article_id=article.id, url=article.url, reason=reason)
+        return article, reason + FALLBACK
+    enriched = merge(article, page)
+    log.info(
+        "article enriched",
+        article_id=article.id,
+        body_chars=len(enriched.body),
+        updated_at=page.updated.isoformat() if page.updated else None,
+        section=page.section or None,
+        other_canonical=_other_canonical(article, page),
+    )
+    return enriched, ""

@@ -1,0 +1,1 @@
+"""Tests of bot.content: page extraction and enrichment."""
