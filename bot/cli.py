@@ -1,4 +1,4 @@
-"""`newsbot` command line: run, demo, status, sandbox.
+"""`newsbot` command line: run, demo, status, preview, sandbox.
 
 Commands print for humans; the service's own log lines are JSON on stdout
 (`run`) or in the data folder (`demo`). A mistake a user can make ends in one
@@ -51,6 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument(
         "--limit", type=int, default=20, help="how many recent articles (default 20)"
     )
+    preview = sub.add_parser(
+        "preview", help="what each channel would receive for an article, without posting"
+    )
+    preview.add_argument("ref", metavar="URL|FILE", help="the article's address or a saved page")
+    preview.add_argument(
+        "--channel", action="append", metavar="ID", help="only this channel (repeatable)"
+    )
+    preview.add_argument("--json", action="store_true", help="print a JSON list instead")
     sandbox = sub.add_parser("sandbox", help="serve the local Bot API and Graph API stand-ins")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--telegram-port", type=int, default=8081)
@@ -72,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(run_demo(args.data, fresh=args.fresh))
         if args.command == "status":
             return asyncio.run(_status(args.ref, as_json=args.json, limit=args.limit))
+        if args.command == "preview":
+            return asyncio.run(_preview(args.ref, args.channel or [], as_json=args.json))
         if args.command == "sandbox":
             return asyncio.run(_sandbox(args.host, args.telegram_port, args.facebook_port))
     except (ConfigError, EmbeddedRedisError) as exc:
@@ -141,6 +151,48 @@ async def _status(ref: str | None, *, as_json: bool, limit: int) -> int:
     else:
         print("No articles yet.")
     return 0
+
+
+async def _preview(ref: str, only: list[str], *, as_json: bool) -> int:
+    from bot.app import USER_AGENT
+    from bot.net import make_fetch_session
+    from bot.preview import PreviewError, default_channels, load_article, preview
+    from bot.preview import as_json as json_view
+    from bot.preview import as_text as text_view
+
+    settings = load_settings()
+    if settings.config_path.is_file():
+        channels = load_config(settings).channels
+    else:
+        channels = default_channels()
+        print(
+            f"newsbot: no config file {settings.config_path}: showing the default channels",
+            file=sys.stderr,
+        )
+    known = {c.id: c for c in channels}
+    unknown = [c for c in only if c not in known]
+    if unknown:
+        print(
+            f"newsbot: no channel {unknown[0]!r} is configured: use one of {', '.join(known)}",
+            file=sys.stderr,
+        )
+        return 2
+    chosen = [known[c] for c in only] if only else list(channels)
+    session = make_fetch_session(
+        allow_private=settings.allow_private_networks, user_agent=USER_AGENT
+    )
+    async with session:
+        try:
+            article = await load_article(
+                ref, session, allow_private=settings.allow_private_networks,
+                timeout=settings.page_timeout,
+            )  # fmt: skip
+        except PreviewError as exc:
+            print(f"newsbot: {exc}", file=sys.stderr)
+            return 2
+    previews = preview(article, chosen)
+    print(json_view(previews) if as_json else text_view(article, previews))
+    return 1 if any(p.error for p in previews) else 0
 
 
 async def _sandbox(host: str, telegram_port: int, facebook_port: int) -> int:

@@ -165,12 +165,33 @@ def _parse_channel(path: Path, index: int, raw: dict[str, Any]) -> ChannelConfig
         raise ConfigError(
             f'{path}: channels[{index}] has unknown kind {kind!r}: use "telegram" or "facebook"'
         ) from None
+    raw = _with_template_file(path, index, raw)
     try:
         return platform.CHANNEL_MODEL.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(
             _sentence(f"{path}: channels[{index}]", exc, "see newsbot.example.toml")
         ) from None
+
+
+def _with_template_file(path: Path, index: int, raw: dict[str, Any]) -> dict[str, Any]:
+    """`raw` with `template_file` (relative to the config file) read into `template`."""
+    name = raw.get("template_file")
+    if name is None:
+        return raw
+    where = f"{path}: channels[{index}].template_file"
+    if "template" in raw:
+        raise ConfigError(f"{where} and template are both set: keep one of them")
+    if not isinstance(name, str):
+        raise ConfigError(f"{where} must be a file name: quote it")
+    file = (path.parent / name).expanduser()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8"
+        raise ConfigError(f"{where} {file} cannot be read ({reason}): fix the path") from None
+    rest = {k: v for k, v in raw.items() if k != "template_file"}
+    return {**rest, "template": text}
 
 
 def _check_unique(path: Path, table: str, ids: list[str]) -> None:

@@ -39,6 +39,9 @@ class State(StrEnum):
 FINAL_STATES = frozenset({State.SENT, State.FAILED, State.CANCELLED})
 
 
+_TIMES = ("published_at", "updated_at")
+
+
 @dataclass(frozen=True, slots=True)
 class Article:
     """One published article, identified by the hash of its canonical URL."""
@@ -53,6 +56,9 @@ class Article:
     published_at: datetime | None = None
     lang: str | None = None
     source: str = ""
+    updated_at: datetime | None = None  # the page's stated last change, if any
+    section: str = ""
+    site_name: str = ""
 
     def content_hash(self) -> str:
         """Hash of what a subscriber sees: a change is an update, never a new post."""
@@ -62,14 +68,17 @@ class Article:
     def to_json(self) -> str:
         data = asdict(self)
         data["tags"] = list(self.tags)
-        data["published_at"] = self.published_at.isoformat() if self.published_at else None
+        for name in _TIMES:
+            value = getattr(self, name)
+            data[name] = value.isoformat() if value else None
         return json.dumps(data, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> Article:
         data: dict[str, Any] = json.loads(raw)
-        published = data.get("published_at")
-        data["published_at"] = datetime.fromisoformat(published) if published else None
+        for name in _TIMES:
+            value = data.get(name)
+            data[name] = datetime.fromisoformat(value) if value else None
         data["tags"] = tuple(data.get("tags") or ())
         return cls(**data)
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 import aiohttp
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.content.warnings import EditorWarning
 from bot.models import Article
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ class Payload:
     params: dict[str, Any]
     length: int = 0  # text length as the platform counts it
     limit: int = 0  # the platform's limit for that text
+    warnings: tuple[EditorWarning, ...] = ()  # for the editors, shown with every preview
 
     def to_json(self) -> str:
         return json.dumps(
@@ -53,6 +55,7 @@ class Payload:
                 "params": self.params,
                 "length": self.length,
                 "limit": self.limit,
+                "warnings": [w.to_dict() for w in self.warnings],
             },
             ensure_ascii=False,
         )
@@ -60,7 +63,10 @@ class Payload:
     @classmethod
     def from_json(cls, raw: str | bytes) -> Payload:
         data = json.loads(raw)
-        return cls(data["method"], data["params"], data.get("length", 0), data.get("limit", 0))
+        warnings = tuple(EditorWarning.from_dict(w) for w in data.get("warnings") or ())
+        return cls(
+            data["method"], data["params"], data.get("length", 0), data.get("limit", 0), warnings
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +128,14 @@ class ChannelConfig(BaseModel):
     # list a channel's posts): send again, accepting a rare duplicate, or hold the
     # delivery for the editors. Platforms that can check (Facebook) always check.
     ambiguous: Literal["resend", "hold"] = "resend"
+    # The post (README "Posts and templates"): a Jinja2 template, inline or from a file
+    # (`template_file`, read by the config loader), else the platform's default.
+    template: str | None = Field(None, max_length=20_000)
+    read_more: str = Field("Читать далее", min_length=1, max_length=64)
+    hashtags: int = Field(8, ge=0, le=30)  # at most this many of the article's tags
+    utm: dict[str, str] = Field(default_factory=dict)  # added to the article's link
+    signature: str = Field("", max_length=200)
+    summary_max: int = Field(700, ge=0, le=4000)  # code points of the summary, at most
 
 
 @dataclass(slots=True)
@@ -164,6 +178,10 @@ class PlatformHandle:
 
 class Platform(Protocol):
     CHANNEL_MODEL: type[ChannelConfig]
+
+    def render_post(self, article: Article, channel: ChannelConfig) -> Payload:
+        """What `channel` would receive for `article`: pure, no token needed (preview)."""
+        ...
 
     def create_publishers(
         self, channels: Sequence[ChannelConfig], ctx: PlatformContext

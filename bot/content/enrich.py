@@ -6,8 +6,8 @@ the page again. Enrichment never fails an article: when the page cannot be
 fetched or read, the feed's article goes on unchanged, with a note saying why.
 
 Merge rules (the page knows the article better than a feed item does): the
-page's body, image, published time and tags (its article:tag values, then its
-section) win when present; its lead wins when present; the feed's title stays
+page's body, image, published and updated times, section, site name and tags
+(its article:tag values) win when present; its lead wins when present; the feed's title stays
 unless the feed had none; the page's language wins when stated. The id, URL and
 source never change: the article id is derived from the feed's canonical URL.
 """
@@ -24,7 +24,7 @@ from bot.content.extract import PageData, extract_page
 from bot.content.meta import unique_tags
 from bot.models import Article
 from bot.net import FetchError, fetch
-from bot.urls import BadUrlError, canonical_url
+from bot.urls import BadUrlError, article_id, canonical_url, clean_url
 
 log = structlog.get_logger("content")
 
@@ -39,7 +39,6 @@ class EnrichmentError(Exception):
 
 def merge(article: Article, page: PageData) -> Article:
     """`article` with the page's values where the page has them."""
-    page_tags = unique_tags((*page.tags, page.section))
     return replace(
         article,
         title=article.title or page.title,
@@ -47,9 +46,24 @@ def merge(article: Article, page: PageData) -> Article:
         body=page.body or article.body,
         image=page.image or article.image,
         published_at=page.published or article.published_at,
-        tags=page_tags or article.tags,
+        tags=unique_tags(page.tags) or article.tags,
         lang=page.lang or article.lang,
+        updated_at=page.updated or article.updated_at,
+        section=page.section or article.section,
+        site_name=page.site_name or article.site_name,
     )
+
+
+def article_from_page(page: PageData, source: str = "") -> Article:
+    """An article known only by its page (preview, an editor's /post): identified by
+    the page's canonical URL when it is a web address, else by the URL it came from."""
+    for candidate in (page.canonical, page.url):
+        try:
+            url = clean_url(candidate)
+            return merge(Article(id=article_id(url), url=url, title="", source=source), page)
+        except BadUrlError:
+            continue
+    raise BadUrlError(f"{page.url} has no web address: give the page a canonical link")
 
 
 def _other_canonical(article: Article, page: PageData) -> str | None:

@@ -51,6 +51,7 @@ class PageData:
     section: str = ""
     tags: tuple[str, ...] = ()
     lang: str | None = None
+    site_name: str = ""
 
     @property
     def has_text(self) -> bool:
@@ -139,4 +140,5 @@ def extract_page(html: bytes | str, url: str, *, content_type: str | None = None
         section=section,
         tags=tags,
         lang=meta.lang or document.language,
+        site_name=meta.site_name or clean(document.sitename),
     )

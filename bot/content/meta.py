@@ -124,6 +124,15 @@ def _jsonld_article(tree: Any) -> dict[str, Any]:
     return {}
 
 
+def _jsonld_image(value: Any) -> str | None:
+    """schema.org `image`: a URL, an ImageObject, or a list of either (first wins)."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("url") or value.get("contentUrl")
+    return value if isinstance(value, str) else None
+
+
 def _as_strings(value: Any) -> list[str]:
     if isinstance(value, str):
         return value.split(",")
@@ -193,10 +202,14 @@ def read_meta(tree: Any, url: str) -> PageMeta:
     sections = meta.get("article:section") or _as_strings(ld.get("articleSection"))
     tags = [part for tag in meta.get("article:tag", []) for part in tag.split(",")]
     image = one("og:image", "og:image:url", "og:image:secure_url", "twitter:image")
-    image = image or one("twitter:image:src", "image")
+    image = image or one("twitter:image:src", "image") or _jsonld_image(ld.get("image"))
+    description = one("og:description", "twitter:description", "description")
+    ld_description = ld.get("description")
+    if description is None and isinstance(ld_description, str):
+        description = ld_description
     return PageMeta(
         title=clean(one("og:title", "twitter:title")),
-        description=clean(one("og:description", "twitter:description", "description")),
+        description=clean(description),
         lead_element=_lead_element(tree),
         image=http_url(url, image),
         published=published,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from bot.models import Article
 from publishers.base import (
@@ -38,8 +38,21 @@ class FacebookChannel(ChannelConfig):
     rate_per_minute: float = Field(6.0, gt=0, le=6000)
     burst: int = Field(3, ge=1, le=100)
 
+    @model_validator(mode="after")
+    def _template_works(self) -> FacebookChannel:
+        render.check_template(self)  # TemplateProblem is a ValueError: pydantic reports it
+        return self
+
 
 CHANNEL_MODEL = FacebookChannel
+
+
+def render_post(article: Article, channel: ChannelConfig) -> Payload:
+    if not isinstance(channel, FacebookChannel):
+        raise TypeError(f"channel {channel.id} is not a Facebook channel")
+    return render.render(article, channel)
+
+
 USAGE_SLOW_DOWN_PERCENT = 90.0
 RECONCILE_PAGES = 10  # at most 1,000 recent posts are read back to find one
 

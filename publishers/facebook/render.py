@@ -3,15 +3,28 @@
 A link post (`/feed`: message + link) lets Facebook build the preview from the page's
 Open Graph tags; a photo post (`/photos`: url + caption) shows our image and carries
 the link in the caption (https://developers.facebook.com/docs/pages-api/posts).
+The template is rendered without escaping (the text is shown as written) and the
+summary is fitted by publishers.compose like Telegram's.
 """
 
 from __future__ import annotations
 
-import html
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from bot.content.warnings import article_warnings, summary_warnings
 from bot.models import Article
 from publishers.base import Payload
+from publishers.compose import (
+    SAMPLE,
+    Measure,
+    Parts,
+    TemplateProblem,
+    default_template,
+    fit,
+    parts_for,
+    render_template,
+)
 
 if TYPE_CHECKING:
     from publishers.facebook import FacebookChannel
@@ -19,44 +32,47 @@ if TYPE_CHECKING:
 # Graph documents no limit for a post's message; 63,206 characters is Facebook's limit
 # for a status update, as its Help Center has long stated, and the figure every client uses.
 MESSAGE_LIMIT = 63206
-ELLIPSIS = "…"
-SEPARATOR = "\n\n"
 
 
-def plain(text: str, *, single_line: bool = False) -> str:
-    """Text with HTML entities decoded (`&amp;` -> `&`), trimmed; a title on one line."""
-    text = html.unescape(text)
-    return " ".join(text.split()) if single_line else text.strip()
+def measure(text: str) -> Measure:
+    return Measure(len(text))
 
 
-def message_text(title: str, lead: str, tail: str = "", limit: int = MESSAGE_LIMIT) -> str:
-    """Title, lead and an optional tail (the link), the lead shortened to fit `limit`."""
-    fixed = [p for p in (title, tail) if p]
-    room = limit - sum(map(len, fixed)) - len(SEPARATOR) * len(fixed)
-    if lead and len(lead) > room:
-        lead = _shorten(lead, room)
-    parts = [p for p in (title, lead, tail) if p]
-    return SEPARATOR.join(parts)[:limit]
-
-
-def _shorten(text: str, room: int) -> str:
-    """At most `room` code points, ending with a whole word and an ellipsis."""
-    keep = room - len(ELLIPSIS)
-    if keep <= 0:
-        return ""
-    space = text.rfind(" ", 0, keep + 1)
-    head = (text[:space] if space > 0 else text[:keep]).rstrip(" \n,;:—–-")
-    return head + ELLIPSIS
+def template_source(channel: FacebookChannel) -> str:
+    return channel.template or default_template("publishers.facebook", "post.txt.j2")
 
 
 def render(article: Article, channel: FacebookChannel) -> Payload:
-    title = plain(article.title, single_line=True)
-    lead = plain(article.lead)
+    photo = channel.post_type == "photo" and bool(article.image)
+    source = template_source(channel)
+    parts = parts_for(article, channel, link_in_text=photo)
+
+    def draw(values: Parts) -> str:
+        return render_template(source, values, html=False)
+
+    fitted = fit(
+        article, parts, render=draw, measure=measure, limit=MESSAGE_LIMIT,
+        summary_max=channel.summary_max,
+    )  # fmt: skip
+    if fitted is None:  # an empty text is fine: the link (or photo) is the post
+        raise TemplateProblem(
+            f"channel {channel.id}: the template makes no post for {article.url}: "
+            "check it with `newsbot preview`"
+        )
+    warnings = article_warnings(article) + summary_warnings(fitted.summary, fitted.dropped)
     params: dict[str, Any]
-    if channel.post_type == "photo" and article.image:
-        caption = message_text(title, lead, article.url)
-        params = {"url": article.image, "caption": caption}
-        return Payload("photos", params, len(caption), MESSAGE_LIMIT)
-    message = message_text(title, lead)
-    params = {"message": message, "link": article.url}
-    return Payload("feed", params, len(message), MESSAGE_LIMIT)
+    if photo:
+        params = {"url": article.image, "caption": fitted.text}
+        return Payload("photos", params, fitted.measure.length, MESSAGE_LIMIT, tuple(warnings))
+    params = {"message": fitted.text, "link": parts.url}
+    return Payload("feed", params, fitted.measure.length, MESSAGE_LIMIT, tuple(warnings))
+
+
+def check_template(channel: FacebookChannel) -> None:
+    """Raise ValueError naming the problem if the template does not compile or fails
+    on a sample article."""
+    source = template_source(channel)
+    for photo in (False, True):
+        parts = replace(parts_for(SAMPLE, channel, link_in_text=photo), summary=SAMPLE.lead)
+        if not render_template(source, parts, html=False):
+            raise TemplateProblem("the template makes an empty post")

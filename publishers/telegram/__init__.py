@@ -10,9 +10,17 @@ import re
 from collections.abc import Sequence
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from publishers.base import ChannelConfig, PlatformContext, PlatformHandle, Publisher, RateLimit
+from bot.models import Article
+from publishers.base import (
+    ChannelConfig,
+    Payload,
+    PlatformContext,
+    PlatformHandle,
+    Publisher,
+    RateLimit,
+)
 
 # @username (5-32 characters; 4 for collectible ones) or a numeric chat id.
 _CHAT_FORM = re.compile(r"^(@[A-Za-z][A-Za-z0-9_]{3,31}|-?\d{1,20})$")
@@ -22,7 +30,7 @@ class TelegramChannel(ChannelConfig):
     kind: Literal["telegram"]
     chat: str
     disable_notification: bool = False
-    read_more: str = Field("Читать далее", min_length=1, max_length=64)
+    preview_above_text: bool = True  # a text post's link preview above its text
     timeout: float = Field(30.0, gt=0, le=300)  # seconds per request
     # Telegram FAQ: about 20 messages a minute per group or channel (not contractual).
     rate_per_minute: float = Field(20.0, gt=0, le=6000)
@@ -35,8 +43,23 @@ class TelegramChannel(ChannelConfig):
             raise ValueError("must be @username or a numeric chat id like -1001234567890")
         return value
 
+    @model_validator(mode="after")
+    def _template_works(self) -> TelegramChannel:
+        from publishers.telegram.render import check_template
+
+        check_template(self)  # TemplateProblem is a ValueError: pydantic reports it
+        return self
+
 
 CHANNEL_MODEL = TelegramChannel
+
+
+def render_post(article: Article, channel: ChannelConfig) -> Payload:
+    from publishers.telegram.render import render
+
+    if not isinstance(channel, TelegramChannel):
+        raise TypeError(f"channel {channel.id} is not a Telegram channel")
+    return render(article, channel)
 
 
 def create_publishers(channels: Sequence[ChannelConfig], ctx: PlatformContext) -> PlatformHandle:

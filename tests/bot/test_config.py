@@ -104,3 +104,35 @@ def test_env_example_lists_every_setting() -> None:
     }
     aliases = {str(f.validation_alias) for f in Settings.model_fields.values()}
     assert aliases <= listed, f"missing from .env.example: {sorted(aliases - listed)}"
+
+
+def test_a_template_file_is_read_relative_to_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "tg.html.j2").write_text("<b>{{ title }}</b>\n{{ url }}")
+    path = tmp_path / "newsbot.toml"
+    path.write_text(
+        GOOD.replace(
+            'chat = "@profitkz"', 'chat = "@profitkz"\ntemplate_file = "templates/tg.html.j2"'
+        )
+    )
+    config = load_config(settings_for(path))
+    assert config.channels[0].template == "<b>{{ title }}</b>\n{{ url }}"
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ('template_file = "missing.j2"', "template_file"),
+        ('template_file = "t.j2"\ntemplate = "x"', "template_file and template are both set"),
+        ('template = "<p>{{ title }}</p>"', 'Telegram refuses: Unsupported start tag "p"'),
+        ('template = "{{ summary | nosuchfilter }}"', "does not compile at line 1"),
+        ("hashtags = 31", "hashtags"),
+        ('utm = "utm_source=x"', "utm"),
+    ],
+)
+def test_a_bad_post_setting_is_one_sentence(tmp_path: Path, extra: str, expected: str) -> None:
+    (tmp_path / "t.j2").write_text("{{ title }}")
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path, GOOD.replace('chat = "@profitkz"', f'chat = "@profitkz"\n{extra}'))
+    assert expected in str(info.value)
+    assert "\n" not in str(info.value)

@@ -43,7 +43,7 @@ CHANNELS = ["tg-main", "fb-page"]
 PROCESSES = 3
 BATCH, BATCH_EVERY = 4, 0.2  # 240 articles over about 12 s
 MAX_KILLS = 8
-STARTUP = 4.0  # seconds a process needs to import aiogram and start delivering
+STARTUP = 20.0  # seconds a process may take to import aiogram and start delivering
 CONFIG = f"""
 [[channels]]
 id = "tg-main"
@@ -65,7 +65,12 @@ burst = 100
 class Worker:
     proc: asyncio.subprocess.Process
     log: IO[bytes]
-    started: float
+    path: Path
+
+    @property
+    def ready(self) -> bool:
+        """Delivering: the process logged its start (imports take seconds under load)."""
+        return b"service started" in self.path.read_bytes()
 
 
 async def test_workers_killed_at_random_lose_nothing_and_duplicate_only_after_ambiguity(
@@ -104,12 +109,13 @@ async def test_workers_killed_at_random_lose_nothing_and_duplicate_only_after_am
     all_workers: list[Worker] = []
 
     async def spawn() -> Worker:
-        log = (tmp_path / f"worker-{len(all_workers)}.log").open("wb")
+        path = tmp_path / f"worker-{len(all_workers)}.log"
+        log = path.open("wb")
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
             stdout=log, stderr=asyncio.subprocess.STDOUT,
         )  # fmt: skip
-        worker = Worker(proc, log, time.monotonic())
+        worker = Worker(proc, log, path)
         all_workers.append(worker)
         return worker
 
@@ -127,10 +133,13 @@ async def test_workers_killed_at_random_lose_nothing_and_duplicate_only_after_am
                     await store.ingest(article, CHANNELS)
                 await asyncio.sleep(BATCH_EVERY)
 
+        deadline = time.monotonic() + STARTUP
+        while not all(w.ready for w in workers) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
         feeder = asyncio.create_task(ingest())
-        await asyncio.sleep(STARTUP + rng.uniform(0.5, 1.5))
+        await asyncio.sleep(rng.uniform(0.5, 1.5))
         while len(kills) < MAX_KILLS and not feeder.done():
-            ready = [w for w in workers if time.monotonic() - w.started >= STARTUP]
+            ready = [w for w in workers if w.ready]
             victim = rng.choice(ready or workers)
             victim.proc.send_signal(signal.SIGKILL)
             await victim.proc.wait()

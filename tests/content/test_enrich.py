@@ -101,7 +101,8 @@ async def test_enrichment_merges_the_page_into_the_feeds_article(
     for chrome in ("Цифра дня", "До 18,5% доведут", "Следите за новостями", "Подписывайтесь"):
         assert chrome not in flat
     assert enriched.lead == LEAD
-    assert enriched.tags == ("Туркменистан", "ВОЛС", "TNS-Plus", "Телеком")
+    assert enriched.tags == ("Туркменистан", "ВОЛС", "TNS-Plus")
+    assert (enriched.section, enriched.site_name) == ("Телеком", "Profit.kz")
     assert enriched.published_at == datetime(2025, 11, 26, 13, 30, tzinfo=ALMATY)
     assert enriched.image == "https://profit.kz/clients/uploads/news/2025/11/kz-tm-fiber.jpg"
     assert (enriched.id, enriched.url, enriched.title, enriched.source) == (

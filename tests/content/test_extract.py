@@ -119,6 +119,20 @@ def test_page_without_open_graph_uses_meta_description_and_json_ld() -> None:
     assert page.lang == "kk"
 
 
+def test_json_ld_alone_gives_the_image_and_the_description() -> None:
+    ld = (
+        '{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Заголовок",'
+        ' "description": "Лид из JSON-LD.", "datePublished": "2025-11-26T13:30:00+05:00",'
+        ' "image": [{"@type": "ImageObject", "url": "https://e.kz/ld.jpg"}]}'
+    )
+    page = extract_page(
+        f'<html><head><script type="application/ld+json">{ld}</script></head><body>'
+        "<article><h1>Заголовок</h1><p>" + "Текст статьи. " * 30 + "</p></article></body></html>",
+        "https://e.kz/news/1/",
+    )
+    assert (page.lead, page.image) == ("Лид из JSON-LD.", "https://e.kz/ld.jpg")
+
+
 def test_page_with_only_markup_takes_the_lead_element_and_time_element() -> None:
     html = f"""<html><head><title>Нацбанк сохранил ставку</title></head><body>
     <header><div class="lead">Главное меню портала: новости, аналитика, события</div></header>

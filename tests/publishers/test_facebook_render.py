@@ -44,7 +44,7 @@ def test_photo_post_carries_the_link_in_the_caption() -> None:
     assert payload.method == "photos"
     assert payload.params == {
         "url": IMAGE,
-        "caption": f'Tom & Jerry «<b>»\n\nЛид "в кавычках".\n\n{URL}',
+        "caption": f'Tom & Jerry «<b>»\n\nЛид "в кавычках".\n\nЧитать далее: {URL}',
     }
     assert payload.length == len(payload.params["caption"])
 
@@ -67,3 +67,40 @@ def test_huge_lead_is_shortened_to_the_limit(channel: FacebookChannel) -> None:
     assert "слово…" in text
     if channel is PHOTO:
         assert text.endswith(URL)
+
+
+def test_hashtags_utm_and_signature_in_a_link_post() -> None:
+    channel = FacebookChannel(
+        id="fb-main", kind="facebook", page_id="1", signature="— Profit.kz",
+        utm={"utm_source": "facebook", "utm_campaign": "{channel}"},
+    )  # fmt: skip
+    payload = render(article(tags=("TNS-Plus", "ВОЛС", "вОЛС", "2025")), channel)
+    assert payload.params["message"].endswith("\n\n#TNS_Plus #ВОЛС\n\n— Profit.kz")
+    assert payload.params["link"] == f"{URL}&utm_source=facebook&utm_campaign=fb-main"
+
+
+def test_summary_is_cut_at_a_sentence_to_summary_max() -> None:
+    lead = "Первое предложение лида. Второе предложение лида. Третье, которое не влезет."
+    payload = render(
+        article(lead=lead), FacebookChannel(id="fb", kind="facebook", page_id="1", summary_max=55)
+    )
+    assert payload.params["message"].endswith(
+        "\n\nПервое предложение лида. Второе предложение лида."
+    )
+    assert [w.code for w in payload.warnings] == []
+
+
+def test_custom_template_is_plain_text_not_escaped() -> None:
+    channel = FacebookChannel(
+        id="fb", kind="facebook", page_id="1",
+        template="{{ title | upper }} ({{ site_name or 'сайт' }})\n{{ summary }}",
+    )  # fmt: skip
+    payload = render(article(title="A & B <c>"), channel)
+    assert payload.params["message"] == 'A & B <C> (сайт)\nЛид "в кавычках".'
+
+
+def test_a_template_that_does_not_compile_is_refused_with_its_line() -> None:
+    with pytest.raises(ValueError, match="does not compile at line 2"):
+        FacebookChannel(id="fb", kind="facebook", page_id="1", template="{{ title }}\n{% if %}")
+    with pytest.raises(ValueError, match=r"fails to render.*'titel' is undefined"):
+        FacebookChannel(id="fb", kind="facebook", page_id="1", template="{{ titel }}")

@@ -36,7 +36,7 @@ async def test_photo_post(fb: Harness) -> None:
     receipt = await fb.publish(post_type="photo")
     [post] = fb.sandbox.facebook.posts
     assert post.photo_url == IMAGE
-    assert post.message == f"Kaspi & Halyk\n\nБанки отчитались за квартал.\n\n{URL}"
+    assert post.message == f"Kaspi & Halyk\n\nБанки отчитались за квартал.\n\nЧитать далее: {URL}"
     assert receipt.remote_id == post.id
     assert receipt.url == f"https://www.facebook.com/{post.id}"
 
