@@ -9,9 +9,10 @@ import asyncio
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
@@ -21,6 +22,7 @@ from redis.asyncio import Redis
 from bot.config import Config, ConfigError, Settings, process_env
 from bot.content.enrich import enrich
 from bot.delivery import AfterPublish, DeliveryEngine, RedisHealth, RetryPolicy
+from bot.editorial import Editorial
 from bot.ingest.feeds import FeedPoller
 from bot.keys import Keys
 from bot.leader import LeaderLease
@@ -33,6 +35,20 @@ from bot.urls import secrets_in_url
 from publishers.base import ChannelConfig, PlatformContext, Publisher, load_platform
 
 log = structlog.get_logger("app")
+
+
+class EditorsRunner(Protocol):
+    """The editors' bot (handlers/), seen from the core: run while leading, close."""
+
+    async def run(self, stop: asyncio.Event) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+async def _late_submit(*_args: Any, **_kwargs: Any) -> IngestResult:
+    raise RuntimeError("Editorial used before the app bound its submit")
+
+
 USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot)"
 
 
@@ -47,26 +63,37 @@ class App:
     redis_url: str
     leader: LeaderLease
     fetcher: aiohttp.ClientSession
+    editorial: Editorial
+    editors_bot: EditorsRunner | None = None  # the editors' bot, run by the leader
 
-    async def submit(self, article: Article, deliver: bool = True) -> IngestResult:
-        """Ingest one article for every channel that takes its source; a new one is
-        first completed from its page (once: feeds resubmit known items every poll)."""
+    async def submit(
+        self,
+        article: Article,
+        deliver: bool = True,
+        *,
+        channels: Sequence[str] | None = None,
+        enriched: bool = False,
+    ) -> IngestResult:
+        """Ingest one article for every channel that takes its source (or `channels`);
+        a new one is first completed from its page (once: feeds resubmit known items
+        every poll), unless the caller already did (`enriched`)."""
         settings = self.config.settings
         # Dedupe on the source's version: the stored article may be richer (its page),
         # and a feed listing it again unchanged is no update.
         source_hash = article.content_hash()
         if await self.store.content_hash(article.id) == source_hash:
             return IngestResult(article.id, IngestOutcome.DUPLICATE)
-        if deliver and settings.fetch_pages:  # new, or changed at the source: fetch once
+        if deliver and settings.fetch_pages and not enriched:  # new or changed: fetch once
             article, _note = await enrich(
                 article, self.fetcher, allow_private=settings.allow_private_networks,
                 timeout=settings.page_timeout,
             )  # fmt: skip
-        channels = self.config.channels_for(article.source)
-        payloads = {ch: self.render(ch, article) for ch in channels}
+        targets = self.config.channels_for(article.source) if channels is None else channels
+        payloads = {ch: self.render(ch, article) for ch in targets}
         result = await self.store.ingest(
-            article, channels, deliver=deliver, payloads=payloads, content_hash=source_hash
-        )
+            article, targets, deliver=deliver, payloads=payloads, content_hash=source_hash,
+            approvals=self.config.approvals(targets),
+        )  # fmt: skip
         log.info(
             "article ingested",
             article_id=article.id,
@@ -98,6 +125,8 @@ class App:
                 if poll_feeds:
                     for poller in self.pollers:
                         tg.create_task(poller.run(leading))
+                if self.editors_bot is not None:
+                    tg.create_task(self.editors_bot.run(leading))
 
         async with asyncio.TaskGroup() as tg:
             tg.create_task(self.engine.run(stop))
@@ -164,6 +193,7 @@ async def open_app(
     env: Mapping[str, str] | None = None,
     consumer: str | None = None,
     after_publish: AfterPublish | None = None,
+    editors_bot: bool = True,
 ) -> AsyncIterator[App]:
     settings = config.settings
     redactor = redactor or Redactor()
@@ -206,7 +236,17 @@ async def open_app(
             after_publish=after_publish,
         )
         leader = LeaderLease(redis, store.keys.lock("leader"), consumer, health=health)
-        app = App(config, redis, store, publishers, engine, [], redis_url, leader, fetcher)
+        editorial = Editorial(store, config, publishers, fetcher, submit=_late_submit)
+        app = App(
+            config, redis, store, publishers, engine, [], redis_url, leader, fetcher, editorial
+        )
+        editorial.bind_submit(app.submit)
+        has_editors = bool(settings.editors or settings.editors_chat_id)
+        if editors_bot and settings.editors_bot and has_editors and settings.telegram_bot_token:
+            from handlers import open_editors_bot
+
+            app.editors_bot = open_editors_bot(editorial, settings, redis, consumer)
+            stack.push_async_callback(app.editors_bot.close)
         app.pollers = [
             FeedPoller(
                 feed,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,16 @@ class Settings(BaseSettings):
         2.0, validation_alias="NEWSBOT_RETRY_BASE_SECONDS", gt=0, le=3600
     )
     retry_max_seconds: float = Field(900.0, validation_alias="NEWSBOT_RETRY_MAX_SECONDS", gt=0)
+    # The editors' bot (README "Editors' bot").
+    editor_ids: str = Field("", validation_alias="EDITOR_IDS", pattern=r"^[\d,\s]*$")
+    editors_chat_id: int | None = Field(None, validation_alias="EDITORS_CHAT_ID")
+    language: str = Field("ru", validation_alias="NEWSBOT_LANGUAGE", pattern=r"^(ru|en)$")
+    editors_bot: bool = Field(True, validation_alias="NEWSBOT_EDITORS_BOT")
+    timezone: str = Field("Asia/Almaty", validation_alias="NEWSBOT_TIMEZONE")
+
+    @property
+    def editors(self) -> frozenset[int]:
+        return frozenset(int(part) for part in self.editor_ids.replace(" ", "").split(",") if part)
 
 
 class FeedConfig(BaseModel):
@@ -89,6 +100,17 @@ class Config:
     @property
     def active_channels(self) -> tuple[ChannelConfig, ...]:
         return tuple(c for c in self.channels if c.enabled)
+
+    def channel(self, channel_id: str) -> ChannelConfig | None:
+        return next((c for c in self.channels if c.id == channel_id), None)
+
+    def approvals(self, channel_ids: Sequence[str]) -> dict[str, int]:
+        """Channels that wait for an editor: ms until they publish anyway (0: never)."""
+        waits: dict[str, int] = {}
+        for channel in self.channels:
+            if channel.id in channel_ids and channel.approval:
+                waits[channel.id] = int((channel.approval_timeout or 0) * 1000)
+        return waits
 
     def channels_for(self, source: str) -> tuple[str, ...]:
         """Channel ids that take an article from this feed id (or other source)."""

@@ -307,6 +307,8 @@ class DeliveryEngine:
         error = f"{exc.outcome.value}: {exc.message}"
         pause = exc.retry_after or 0.0
         if exc.outcome is Outcome.PERMANENT:
+            if exc.code:  # the cause by name, for the editors' alert ("kicked", "token"...)
+                error = f"{exc.outcome.value} ({exc.code}): {exc.message}"
             return Attempt(State.FAILED, payload, error=error, pause_seconds=pause)
         # An answer that says when to come back (429, Graph throttling) is waited out
         # however often it comes: the post is late, never lost.

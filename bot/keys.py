@@ -58,6 +58,14 @@ class Keys:
     def paused(self) -> str:
         return f"{self.prefix}:paused"
 
+    def commands(self, user_id: int) -> str:
+        """Commands of one editor in the current minute (flood limit)."""
+        return f"{self.prefix}:commands:{user_id}"
+
+    def member(self, user_id: int) -> str:
+        """Cached answer to "is this user in the editors' chat?"."""
+        return f"{self.prefix}:member:{user_id}"
+
     def rate(self, bucket: str) -> str:
         return f"{self.prefix}:rl:{bucket}"
 

@@ -25,6 +25,7 @@ class State(StrEnum):
     HELD = "held"  # ambiguous on a channel whose policy is to ask the editors
     FAILED = "failed"
     CANCELLED = "cancelled"
+    DELETED = "deleted"  # posted, then retracted by an editor
 
     @property
     def is_final(self) -> bool:
@@ -36,7 +37,7 @@ class State(StrEnum):
         return self in FINAL_STATES or self is State.HELD
 
 
-FINAL_STATES = frozenset({State.SENT, State.FAILED, State.CANCELLED})
+FINAL_STATES = frozenset({State.SENT, State.FAILED, State.CANCELLED, State.DELETED})
 
 
 _TIMES = ("published_at", "updated_at")

@@ -59,6 +59,9 @@ class Deferred:
     wait_ms: int
 
 
+EDITORS_GROUP = "editors"
+
+
 class Store:
     def __init__(self, redis: Redis, keys: Keys) -> None:
         self.redis = redis
@@ -67,13 +70,20 @@ class Store:
         self._claim = _load_script(redis, "claim")
         self._complete = _load_script(redis, "complete")
         self._promote = _load_script(redis, "promote")
+        self._decide = _load_script(redis, "decide")
 
     async def ensure_group(self) -> None:
-        try:
-            await self.redis.xgroup_create(self.keys.work, WORK_GROUP, id="0", mkstream=True)
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
+        """The workers' group on the work stream, and the editors' bot's on the events
+        (made at start, so approvals wait for the bot even while it is down)."""
+        for stream, group, start in (
+            (self.keys.work, WORK_GROUP, "0"),
+            (self.keys.events, EDITORS_GROUP, "$"),
+        ):
+            try:
+                await self.redis.xgroup_create(stream, group, id=start, mkstream=True)
+            except ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
 
     async def ingest(
         self,
@@ -83,17 +93,22 @@ class Store:
         deliver: bool = True,
         payloads: Mapping[str, str] | None = None,
         content_hash: str | None = None,
+        approvals: Mapping[str, int] | None = None,
     ) -> IngestResult:
         """Record the article and plan a delivery per channel, each stored with its
-        rendering (`payloads`, JSON by channel) before anything is sent."""
+        rendering (`payloads`, JSON by channel) before anything is sent. A channel in
+        `approvals` waits for an editor (`awaiting_approval`), at most that many ms
+        (0: until one decides)."""
         k = self.keys
         keys = [k.article(article.id), k.articles, k.events, k.work]
         keys += [k.delivery(article.id, ch) for ch in channels]
+        keys.append(k.due)
         digest = content_hash or article.content_hash()
         args: list[str | int] = [article.id, article.to_json(), digest, now_ms()]
         args += ["1" if deliver else "0", article.url]
         for ch in channels:
-            args += [ch, (payloads or {}).get(ch, "")]
+            approval = (approvals or {}).get(ch)
+            args += [ch, (payloads or {}).get(ch, ""), "" if approval is None else approval]
         (outcome,) = await self._ingest(keys=keys, args=args)
         result = IngestOutcome(_text(outcome))
         planned = tuple(channels) if result is IngestOutcome.NEW and deliver else ()
@@ -134,6 +149,7 @@ class Store:
             k.events,
             k.work,
             k.due,
+            k.paused,
         ]
         args: list[str | int | float] = [job.entry_id, now_ms(), lease_ms, consumer, WORK_GROUP]
         args += [job.article_id, job.channel, max_crashes]
@@ -207,6 +223,53 @@ class Store:
             note,
         ]
         return bool(await self._complete(keys=keys, args=args))
+
+    async def decide(
+        self, article_id: str, channel: str, action: str, who: str, value: str | int = ""
+    ) -> tuple[bool, str]:
+        """An editor's decision (bot/lua/decide.lua lists them): (applied, state now)."""
+        k = self.keys
+        keys = [k.delivery(article_id, channel), k.events, k.work, k.due]
+        args: list[str | int] = [article_id, channel, action, now_ms(), who, value]
+        done, state = await self._decide(keys=keys, args=args)
+        return bool(int(done)), _text(state)
+
+    async def set_paused(self, who: str | None) -> None:
+        """Pause every delivery of the namespace (`who` paused it), or resume (None)."""
+        if who is None:
+            await self.redis.delete(self.keys.paused)
+        else:
+            await self.redis.set(self.keys.paused, f"{who}@{now_ms()}")
+
+    async def paused_by(self) -> str | None:
+        raw = await self.redis.get(self.keys.paused)
+        return None if raw is None else _text(raw)
+
+    async def audit(self, entry: Mapping[str, str]) -> None:
+        fields: dict[Any, Any] = dict(entry)
+        await self.redis.xadd(self.keys.audit, fields, maxlen=100_000, approximate=True)
+
+    async def read_audit(self, count: int = 100) -> list[dict[str, str]]:
+        rows: Any = await self.redis.xrevrange(self.keys.audit, count=count)
+        return [{_text(a): _text(b) for a, b in fields.items()} for _id, fields in rows]
+
+    async def due_at(self, article_id: str, channel: str) -> int | None:
+        score = await self.redis.zscore(self.keys.due, job_member("publish", article_id, channel))
+        return None if score is None else int(score)
+
+    async def read_events(self, consumer: str, count: int, block_ms: int) -> list[dict[str, str]]:
+        """New events for the editors' bot (each to one of its processes), acknowledged
+        as they are handed out: an alert is worth at most one message."""
+        group = EDITORS_GROUP
+        reply: Any = await self.redis.xreadgroup(
+            group, consumer, {self.keys.events: ">"}, count=count, block=block_ms
+        )
+        events: list[dict[str, str]] = []
+        for _stream, entries in reply or []:
+            for entry_id, fields in entries:
+                events.append({_text(a): _text(b) for a, b in fields.items()})
+                await self.redis.xack(self.keys.events, group, entry_id)
+        return events
 
     # --- reads -------------------------------------------------------------
 

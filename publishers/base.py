@@ -128,6 +128,10 @@ class ChannelConfig(BaseModel):
     # list a channel's posts): send again, accepting a rare duplicate, or hold the
     # delivery for the editors. Platforms that can check (Facebook) always check.
     ambiguous: Literal["resend", "hold"] = "resend"
+    # Editors approve each post first (README "Editors' bot"); with a timeout (seconds)
+    # a post nobody decided on goes out by itself.
+    approval: bool = False
+    approval_timeout: float | None = Field(None, gt=0, le=7 * 86400)
     # The post (README "Posts and templates"): a Jinja2 template, inline or from a file
     # (`template_file`, read by the config loader), else the platform's default.
     template: str | None = Field(None, max_length=20_000)
@@ -169,6 +173,11 @@ class Publisher(Protocol):
         """The post this payload made since `since_ms`, if the platform shows one."""
         ...
 
+    async def delete(self, remote_id: str, sent_at_ms: int) -> None:
+        """Retract the post `remote_id` (as its Receipt gave it), sent at `sent_at_ms`;
+        PublishError (PERMANENT, code "too_old") when the platform no longer allows it."""
+        ...
+
 
 @dataclass(slots=True)
 class PlatformHandle:
@@ -181,6 +190,10 @@ class Platform(Protocol):
 
     def render_post(self, article: Article, channel: ChannelConfig) -> Payload:
         """What `channel` would receive for `article`: pure, no token needed (preview)."""
+        ...
+
+    def with_text(self, payload: Payload, text: str) -> Payload:
+        """`payload` with an editor's text; ValueError (one sentence) if refused."""
         ...
 
     def create_publishers(

@@ -12,6 +12,7 @@ import calendar
 import contextlib
 import email.utils
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,6 +33,7 @@ from bot.urls import BadUrlError, article_id, clean_url
 
 Submit = Callable[[Article, bool], Awaitable[IngestResult]]
 MAX_BACKOFF_SECONDS = 3600.0
+FEED_ALERT_STREAK = 3  # failed polls in a row before the editors hear of it
 log = structlog.get_logger("feeds")
 
 
@@ -183,6 +185,7 @@ class FeedPoller:
         self.session = session
         self.redis = redis
         self.key = keys.feed(feed.id)
+        self.events_key = keys.events
         self.submit = submit
         self.allow_private = allow_private
 
@@ -265,6 +268,13 @@ class FeedPoller:
             },
         )
         log.warning("feed poll failed", feed=self.feed.id, error=report.error, streak=streak)
+        if streak == FEED_ALERT_STREAK:  # once per streak: the editors' alert
+            await self.redis.xadd(
+                self.events_key,
+                {"type": "feed_failing", "feed": self.feed.id, "note": report.error,
+                 "attempt": str(streak), "at": str(int(time.time() * 1000))},
+                maxlen=100_000, approximate=True,
+            )  # fmt: skip
 
     async def next_delay(self) -> float:
         """The interval, doubled per failed poll in a row (capped), with 10% jitter."""

@@ -3,12 +3,14 @@
 -- rate limits of its buckets allow it. A job that may not run yet goes back to the
 -- due set with its due time; no worker waits holding it.
 -- KEYS[1] delivery  KEYS[2] article  KEYS[3] events  KEYS[4] work  KEYS[5] due
--- KEYS[6..] per bucket: rate key (hash: tat, epoch), cooldown key
+-- KEYS[6] the namespace's pause switch
+-- KEYS[7..] per bucket: rate key (hash: tat, epoch), cooldown key
 -- ARGV[1] entry id  ARGV[2] now ms  ARGV[3] lease ms  ARGV[4] consumer  ARGV[5] group
 -- ARGV[6] article id  ARGV[7] channel  ARGV[8] crashes before failing
 -- ARGV[9..] per bucket: emission interval ms, burst tolerance ms, reserve (1/0)
 -- Returns {1, attempt, article json, payload, ambiguous_since ms (0 = none)}
 --      or {2, wait ms} (rescheduled) or {0, state} (nothing to do: job dropped).
+local PAUSE_RECHECK_MS = 2000
 local dkey, now = KEYS[1], tonumber(ARGV[2])
 local aid, channel = ARGV[6], ARGV[7]
 local member = 'publish:' .. aid .. ':' .. channel
@@ -54,13 +56,17 @@ if state ~= 'queued' then
   return {0, state or ''}
 end
 
+-- Paused by the editors: no delivery starts; the job waits in the due set and is
+-- looked at again shortly (ingest, approvals and retries of the schedule go on).
+if redis.call('EXISTS', KEYS[6]) == 1 then return later(PAUSE_RECHECK_MS) end
+
 -- Rate limits: GCRA per bucket. A cooldown (after a 429 or a usage warning) stops
 -- everything; a reserving bucket (the channel's own) books the job's future slot so
 -- a backlog leaves in order at the full rate; other buckets are only checked.
-local nb = (#KEYS - 5) / 2
+local nb = (#KEYS - 6) / 2
 local wait = 0
 for i = 0, nb - 1 do
-  local cd = redis.call('PTTL', KEYS[7 + 2 * i])
+  local cd = redis.call('PTTL', KEYS[8 + 2 * i])
   if cd > wait then wait = cd end
 end
 if wait > 0 then
@@ -69,7 +75,7 @@ if wait > 0 then
 end
 local tats, epochs = {}, {}
 for i = 0, nb - 1 do
-  local bucket = redis.call('HMGET', KEYS[6 + 2 * i], 'tat', 'epoch')
+  local bucket = redis.call('HMGET', KEYS[7 + 2 * i], 'tat', 'epoch')
   epochs[i] = bucket[2] or '0'
   local tat = tonumber(bucket[1]) or now
   if tat < now then tat = now end
@@ -84,8 +90,8 @@ if wait > 0 then return later(wait) end
 -- a booked slot is "<ms>@<epoch>"; a cooldown starts a new epoch, voiding older bookings
 local booked = cur[5]
 local function set_tat(i, tat, tau)
-  redis.call('HSET', KEYS[6 + 2 * i], 'tat', tat)
-  redis.call('PEXPIRE', KEYS[6 + 2 * i], math.floor(tat - now + tau + 3600000))
+  redis.call('HSET', KEYS[7 + 2 * i], 'tat', tat)
+  redis.call('PEXPIRE', KEYS[7 + 2 * i], math.floor(tat - now + tau + 3600000))
 end
 for i = 0, nb - 1 do  -- reserving buckets first: they may still send the job away
   local emission, tau = tonumber(ARGV[9 + 3 * i]), tonumber(ARGV[10 + 3 * i])

@@ -1,9 +1,10 @@
 -- Record an article and plan one delivery per channel, once, each with its rendering.
 -- KEYS[1] article  KEYS[2] articles index  KEYS[3] events  KEYS[4] work stream
--- KEYS[4+i] delivery key of the i-th channel
+-- KEYS[4+i] delivery key of the i-th channel, then the due set
 -- ARGV[1] article id  ARGV[2] article json  ARGV[3] content hash  ARGV[4] now ms
 -- ARGV[5] deliver (1) or only remember (0)  ARGV[6] canonical url
--- ARGV[7..] pairs: channel id, rendered payload ("" when rendering failed)
+-- ARGV[7..] triples: channel id, rendered payload ("" when rendering failed),
+--   approval: "" none, else ms to wait for an editor before publishing ("0" = forever)
 -- Returns {outcome}: new | duplicate | updated | known
 local aid, now = ARGV[1], ARGV[4]
 local old_hash = redis.call('HGET', KEYS[1], 'hash')
@@ -12,8 +13,8 @@ if old_hash then
   -- The same article with new content is an update, never a new post: deliveries
   -- that have not started take the new rendering.
   redis.call('HSET', KEYS[1], 'json', ARGV[2], 'hash', ARGV[3], 'updated_at', now)
-  for i = 7, #ARGV, 2 do
-    local dkey = KEYS[4 + (i - 5) / 2]
+  for i = 7, #ARGV, 3 do
+    local dkey = KEYS[4 + (i - 4) / 3]
     local state = redis.call('HGET', dkey, 'state')
     if ARGV[i + 1] ~= '' and (state == 'queued' or state == 'retry_wait'
         or state == 'awaiting_approval') then
@@ -24,7 +25,7 @@ if old_hash then
   return {'updated'}
 end
 local channels = {}
-for i = 7, #ARGV, 2 do table.insert(channels, ARGV[i]) end
+for i = 7, #ARGV, 3 do table.insert(channels, ARGV[i]) end
 redis.call('HSET', KEYS[1], 'json', ARGV[2], 'hash', ARGV[3], 'url', ARGV[6],
   'first_seen', now, 'delivered', ARGV[5], 'channels', table.concat(channels, ','))
 redis.call('ZADD', KEYS[2], now, aid)
@@ -32,13 +33,22 @@ if ARGV[5] ~= '1' then
   emit(KEYS[3], 'article_known', aid, '', '', 0, 'backfill', now)
   return {'known'}
 end
-for i = 7, #ARGV, 2 do
-  local channel, dkey = ARGV[i], KEYS[4 + (i - 5) / 2]
-  redis.call('HSET', dkey, 'state', 'queued', 'attempts', 0, 'created_at', now,
-    'updated_at', now, 'next_at', now, 'history', history_with(dkey, now, 'queued', ''))
+for i = 7, #ARGV, 3 do
+  local channel, dkey = ARGV[i], KEYS[4 + (i - 4) / 3]
+  local member = 'publish:' .. aid .. ':' .. channel
+  local state = 'queued'
+  if ARGV[i + 2] ~= '' then state = 'awaiting_approval' end
+  redis.call('HSET', dkey, 'state', state, 'attempts', 0, 'created_at', now,
+    'updated_at', now, 'next_at', now, 'history', history_with(dkey, now, state, ''))
   if ARGV[i + 1] ~= '' then redis.call('HSET', dkey, 'payload', ARGV[i + 1]) end
-  -- due now: straight to the work stream, no promoter hop on the hot path
-  redis.call('XADD', KEYS[4], '*', 'job', 'publish:' .. aid .. ':' .. channel)
-  emit(KEYS[3], 'state', aid, channel, 'queued', 0, '', now)
+  if state == 'queued' then
+    -- due now: straight to the work stream, no promoter hop on the hot path
+    redis.call('XADD', KEYS[4], '*', 'job', member)
+  elseif tonumber(ARGV[i + 2]) > 0 then
+    local by = tonumber(now) + tonumber(ARGV[i + 2])
+    redis.call('HSET', dkey, 'approve_by', by)
+    redis.call('ZADD', KEYS[5 + (#ARGV - 6) / 3], by, member)
+  end
+  emit(KEYS[3], 'state', aid, channel, state, 0, '', now)
 end
 return {'new'}

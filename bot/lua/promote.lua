@@ -1,4 +1,5 @@
--- Move due jobs to the work stream; retry_wait and ambiguous -> queued on the way.
+-- Move due jobs to the work stream; retry_wait and ambiguous -> queued on the way, and
+-- awaiting_approval -> queued once its approval deadline has passed.
 -- KEYS[1] due  KEYS[2] work stream  KEYS[3] events
 -- ARGV[1] now ms  ARGV[2] batch size  ARGV[3] key prefix ("{ns}")
 -- Delivery keys are built from the prefix exactly as bot/keys.py builds them.
@@ -11,7 +12,17 @@ for _, member in ipairs(due) do
   local aid, channel = string.match(member, '^[^:]+:([^:]+):(.+)$')
   local dkey = ARGV[3] .. ':delivery:' .. aid .. ':' .. channel
   local state = redis.call('HGET', dkey, 'state')
-  if state == 'retry_wait' or state == 'ambiguous' then
+  if state == 'awaiting_approval' then
+    -- an approval deadline (approval_timeout): nobody decided, so it goes out
+    local by = tonumber(redis.call('HGET', dkey, 'approve_by')) or 0
+    if by > 0 and by <= tonumber(now) then
+      local why = 'no editor decided in time: published automatically'
+      redis.call('HSET', dkey, 'state', 'queued', 'updated_at', now, 'decided_by', 'timeout',
+        'history', history_with(dkey, now, 'queued', why))
+      emit(KEYS[3], 'state', aid, channel, 'queued', 0, why, now)
+      state = 'queued'
+    end
+  elseif state == 'retry_wait' or state == 'ambiguous' then
     redis.call('HSET', dkey, 'state', 'queued', 'updated_at', now,
       'history', history_with(dkey, now, 'queued', ''))
     emit(KEYS[3], 'state', aid, channel, 'queued', redis.call('HGET', dkey, 'attempts'), '', now)

@@ -80,6 +80,7 @@ class TelegramSandbox(MessageMethods):
                 "sendPhoto": self._send_photo,
                 "editMessageText": self._edit_message_text,
                 "editMessageCaption": self._edit_message_caption,
+                "editMessageReplyMarkup": self._edit_message_reply_markup,
                 "deleteMessage": self._delete_message,
                 "getChat": self._get_chat,
                 "getChatMember": self._get_chat_member,
@@ -101,17 +102,20 @@ class TelegramSandbox(MessageMethods):
         can_post: bool = True,
         member: bool = True,
         kicked: bool = False,
+        kind: str | None = None,
+        members: frozenset[int] | None = None,
     ) -> Chat:
         """Register a channel by @username or -100... id (or a private chat by a
-        positive user id) with the bot's rights in it."""
+        positive user id; `kind="supergroup"` for a group, with its `members`) with the
+        bot's rights in it."""
         ref = str(chat).strip()
         existing = self.chats.find(ref)
         if ref.startswith("@"):
             chat_id, username = stable_channel_id(ref[1:]), ref[1:]
         else:
             chat_id, username = int(ref), None
-        kind = "private" if chat_id > 0 else "channel"
-        entry = Chat(chat_id, kind, title, username, can_post, member, kicked)
+        kind = kind or ("private" if chat_id > 0 else "channel")
+        entry = Chat(chat_id, kind, title, username, can_post, member, kicked, members=members)
         if existing is not None:
             entry.next_message_id = existing.next_message_id
         return self.chats.add(entry)

@@ -274,6 +274,17 @@ class MessageMethods:
         msg.edit_date = int(self.now())
         return message_json(msg, chat, self.bot_user(token))
 
+    async def _edit_message_reply_markup(self, params: dict[str, Any], token: str) -> Any:
+        """https://core.telegram.org/bots/api#editmessagereplymarkup: no markup removes
+        the buttons; the same markup again is "message is not modified"."""
+        chat, msg = self._find_message(params, "message to edit")
+        markup = _json_dict(params.get("reply_markup"))
+        if markup == msg.reply_markup or (not markup and not msg.reply_markup):
+            raise bad_request(NOT_MODIFIED)
+        msg.reply_markup = markup
+        msg.edit_date = int(self.now())
+        return message_json(msg, chat, self.bot_user(token))
+
     async def _delete_message(self, params: dict[str, Any], token: str) -> Any:
         chat, msg = self._find_message(params, "message to delete")
         self.check_write(chat)
@@ -309,6 +320,8 @@ class MessageMethods:
         except ValueError:
             raise bad_request("invalid user_id specified") from None
         bot = self.bot_user(token)
+        if user_id != bot["id"] and chat.members is not None and user_id not in chat.members:
+            return {"status": "left", "user": {"id": user_id, "is_bot": False, "first_name": "U"}}
         if user_id != bot["id"]:
             return {
                 "status": "member",

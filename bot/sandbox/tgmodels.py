@@ -54,6 +54,7 @@ class Chat:
     member: bool = True
     kicked: bool = False
     next_message_id: int = 1
+    members: frozenset[int] | None = None  # users in a group (None: anyone asked is)
 
     def json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "type": self.type}

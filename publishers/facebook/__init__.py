@@ -6,6 +6,7 @@ environment variable the channel names (FACEBOOK_PAGE_TOKEN by default).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -24,7 +25,7 @@ from publishers.base import (
     Receipt,
 )
 from publishers.facebook import errors, render
-from publishers.facebook.graph import GraphClient
+from publishers.facebook.graph import GraphClient, GraphError
 
 
 class FacebookChannel(ChannelConfig):
@@ -53,8 +54,13 @@ def render_post(article: Article, channel: ChannelConfig) -> Payload:
     return render.render(article, channel)
 
 
+def with_text(payload: Payload, text: str) -> Payload:
+    return render.with_text(payload, text)
+
+
 USAGE_SLOW_DOWN_PERCENT = 90.0
 RECONCILE_PAGES = 10  # at most 1,000 recent posts are read back to find one
+_POST_ID = re.compile(r"^\d{1,32}(_\d{1,32})?$")  # "<page-id>_<post-number>"
 
 
 def post_url(post_id: str) -> str:
@@ -125,6 +131,30 @@ class FacebookPublisher:
 
     def render(self, article: Article) -> Payload:
         return render.render(article, self.channel)
+
+    async def delete(self, remote_id: str, sent_at_ms: int) -> None:
+        """DELETE /{page-post-id} -> {"success": true}; the docs set no age limit
+        (https://developers.facebook.com/docs/graph-api/reference/post/#deleting)."""
+        if not _POST_ID.match(remote_id):
+            raise PublishError(
+                Outcome.PERMANENT, f"{remote_id!r} is not a Graph post id", code="bad_remote_id"
+            )
+        try:
+            answer = await self.client.delete(remote_id)
+        except GraphError as exc:
+            # 100/33 "Unsupported delete request. Object ... does not exist": deleted
+            # already (by hand, or an earlier attempt whose answer was lost). The post is
+            # this Page's own, so the "missing permissions" reading of 100/33 does not apply.
+            if (exc.code, exc.subcode) == (100, 33):
+                return
+            raise errors.classify(exc, token=self._token, publishing=False) from None
+        except Exception as exc:
+            raise errors.classify(exc, token=self._token, publishing=False) from None
+        if answer.get("success") is not True:
+            # Deleting twice is harmless (100/33 above), so an odd answer is a plain retry.
+            raise PublishError(
+                Outcome.RETRY, f"Graph answered the delete with {answer}", code="bad_response"
+            )
 
     async def publish(self, payload: Payload) -> Receipt:
         """POST /{page-id}/feed -> {"id"}; POST /{page-id}/photos -> {"id", "post_id"}

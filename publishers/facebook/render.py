@@ -76,3 +76,15 @@ def check_template(channel: FacebookChannel) -> None:
         parts = replace(parts_for(SAMPLE, channel, link_in_text=photo), summary=SAMPLE.lead)
         if not render_template(source, parts, html=False):
             raise TemplateProblem("the template makes an empty post")
+
+
+def with_text(payload: Payload, text: str) -> Payload:
+    """`payload` carrying an editor's plain `text`; ValueError when Facebook cannot take it."""
+    field = "caption" if payload.method == "photos" else "message"
+    text = text.strip()
+    if len(text) > MESSAGE_LIMIT:
+        raise ValueError(
+            f"the text is {len(text)} characters, over Facebook's {MESSAGE_LIMIT}: shorten it"
+        )
+    params = {**payload.params, field: text}
+    return Payload(payload.method, params, len(text), MESSAGE_LIMIT, payload.warnings)

@@ -62,6 +62,12 @@ def render_post(article: Article, channel: ChannelConfig) -> Payload:
     return render(article, channel)
 
 
+def with_text(payload: Payload, text: str) -> Payload:
+    from publishers.telegram.render import with_text
+
+    return with_text(payload, text)
+
+
 def create_publishers(channels: Sequence[ChannelConfig], ctx: PlatformContext) -> PlatformHandle:
     """One publisher per Telegram channel, all sharing one Bot; close() closes its session."""
     ours = [c for c in channels if isinstance(c, TelegramChannel)]

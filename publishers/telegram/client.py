@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections.abc import Awaitable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.exceptions import TelegramBadRequest
@@ -26,16 +28,25 @@ if TYPE_CHECKING:
     from publishers.telegram import TelegramChannel
 
 PUBLIC_API_BASE = "https://api.telegram.org"
+# Bot API deleteMessage (https://core.telegram.org/bots/api#deletemessage): "a message can
+# only be deleted if it was sent less than 48 hours ago". The docs let an admin with
+# can_delete_messages delete any message; we do not count on that right, and tdlib's
+# can_delete_channel_message refuses a bot past 48 h in a channel anyway.
+DELETE_WINDOW_MS = 48 * 3600 * 1000
+
+_T = TypeVar("_T")
 
 
-def make_bot(token: str, api_base: str) -> Bot:
-    """A Bot on aiogram's default server, or on `api_base` (local Bot API, sandbox)."""
+def make_bot(token: str, api_base: str, *, html: bool = False) -> Bot:
+    """A Bot on aiogram's default server, or on `api_base` (local Bot API, sandbox);
+    `html`: messages default to HTML parse mode (the editors' bot)."""
     if api_base.rstrip("/") == PUBLIC_API_BASE:
         api = PRODUCTION
     else:
         # PLATFORMS.md "aiogram 3 pitfalls": from_base + AiohttpSession(api=...).
         api = TelegramAPIServer.from_base(api_base)
-    return Bot(token, session=AiohttpSession(api=api))
+    default = DefaultBotProperties(parse_mode="HTML") if html else None
+    return Bot(token, session=AiohttpSession(api=api), default=default)
 
 
 def post_url(chat_id: int, username: str | None, message_id: int) -> str:
@@ -68,6 +79,30 @@ class TelegramPublisher:
 
     def render(self, article: Article) -> Payload:
         return render.render(article, self.channel)
+
+    async def delete(self, remote_id: str, sent_at_ms: int) -> None:
+        """deleteMessage on the post publish() made; remote_id is "chat_id:message_id"."""
+        chat_id, message_id = _split_remote_id(remote_id)
+        age_ms = int(time.time() * 1000) - sent_at_ms
+        if age_ms >= DELETE_WINDOW_MS:
+            raise PublishError(
+                Outcome.PERMANENT,
+                "Telegram lets a bot delete a message only within 48 hours of sending it; "
+                f"this one was sent {age_ms // 3_600_000} hours ago: "
+                "delete it in the channel by hand",
+                code="too_old",
+            )
+        try:
+            await self._call(
+                self._bot.delete_message(chat_id=chat_id, message_id=message_id, **self._timeout())
+            )
+        except Exception as exc:
+            error = errors.classify(exc, token=self._bot.token, publishing=False)
+            # "message to delete not found": it is gone already (deleted by hand, or an
+            # earlier attempt went through and its answer was lost), which is what we want.
+            if error.code == "already_deleted":
+                return
+            raise error from None
 
     async def publish(self, payload: Payload) -> Receipt:
         try:
@@ -110,6 +145,19 @@ class TelegramPublisher:
         # aiogram types request_timeout as int; _call enforces the exact float.
         return {"request_timeout": math.ceil(self.channel.timeout)}
 
-    async def _call(self, call: Awaitable[Message]) -> Message:
+    async def _call(self, call: Awaitable[_T]) -> _T:
         async with asyncio.timeout(self.channel.timeout):
             return await call
+
+
+def _split_remote_id(remote_id: str) -> tuple[int, int]:
+    """The chat id and message id of a Receipt's "chat_id:message_id"."""
+    chat, _, message = remote_id.rpartition(":")
+    try:
+        return int(chat), int(message)
+    except ValueError:
+        raise PublishError(
+            Outcome.PERMANENT,
+            f"{remote_id!r} is not a Telegram post id (chat_id:message_id)",
+            code="bad_remote_id",
+        ) from None

@@ -101,9 +101,17 @@ def lookup(description: str) -> tuple[Outcome, str] | None:
     return None
 
 
-def classify(exc: BaseException, *, token: str | None = None) -> PublishError:
-    """The PublishError for any exception a Bot API call raised; its texts are redacted."""
+def classify(
+    exc: BaseException, *, token: str | None = None, publishing: bool = True
+) -> PublishError:
+    """The PublishError for any exception a Bot API call raised; its texts are redacted.
+
+    With `publishing=False` (deletes) a second call cannot post twice, so what would be
+    ambiguous is a plain retry.
+    """
     outcome, code, message, retry_after = _classify(exc)
+    if outcome is AMBIGUOUS and not publishing:
+        outcome = RETRY
     return PublishError(outcome, redact(message, token), retry_after=retry_after, code=code)
 
 

@@ -125,3 +125,27 @@ def photo_fallback(params: dict[str, Any]) -> dict[str, Any]:
         link_preview_options={"prefer_large_media": True, "show_above_text": False},
     )
     return message
+
+
+def with_text(payload: Payload, text: str) -> Payload:
+    """`payload` carrying an editor's `text` (Telegram HTML) instead of ours; ValueError
+    with one sentence when Telegram would refuse it."""
+    field = "caption" if payload.method == "sendPhoto" else "text"
+    limit = CAPTION_LIMIT if payload.method == "sendPhoto" else TEXT_LIMIT
+    text = text.strip()
+    m = measure(text)
+    if m.error:
+        raise ValueError(
+            f"Telegram would refuse this text ({m.error}): use only <b>, <i>, <u>, <s>, "
+            "<a href>, <code>, <pre>, <blockquote> and write < as &lt;"
+        )
+    if m.length == 0:
+        raise ValueError("the text is empty: send the post's text")
+    if m.length > limit:
+        raise ValueError(
+            f"the text is {m.length} characters, over Telegram's {limit} for a {field}: shorten it"
+        )
+    if m.entities > MAX_ENTITIES:
+        raise ValueError(f"the text has {m.entities} formatting tags, over Telegram's 100")
+    params = {**payload.params, field: text}
+    return Payload(payload.method, params, m.length, limit, payload.warnings)

@@ -1,0 +1,298 @@
+"""What editors can do, as one core service: the editors' bot (handlers/) calls it and
+never touches Redis or a platform itself.
+
+Every change of a delivery is a compare-and-set script (bot/lua/decide.lua): two
+editors pressing "Publish" and "Skip" at once get one decision and one "already
+decided". Every decision records who made it, in the delivery's history.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import aiohttp
+
+from bot.config import Config
+from bot.models import Article, Delivery, IngestResult, State
+from bot.preview import ChannelPreview, load_article, preview
+from bot.store import Store, now_ms
+from publishers.base import Payload, Publisher, PublishError, load_platform
+
+COMMANDS_PER_MINUTE = 20
+MEMBER_CACHE_SECONDS = 300
+EVENTS_SCANNED = 5000  # recent events read for a channel's health
+WAITING = (
+    State.AWAITING_APPROVAL,
+    State.QUEUED,
+    State.SENDING,
+    State.RETRY_WAIT,
+    State.AMBIGUOUS,
+    State.HELD,
+)
+
+Submit = Callable[..., Awaitable[IngestResult]]
+
+
+class EditorError(Exception):
+    """A request an editor made that cannot be done; the message says why and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    channel: str
+    applied: bool
+    state: str  # the delivery's state now
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    article: Article
+    delivery: Delivery
+    due_ms: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelHealth:
+    id: str
+    kind: str
+    enabled: bool
+    approval: bool
+    last_sent_ms: int | None
+    last_error: str
+    last_error_ms: int | None
+    cooldown_seconds: float
+
+
+class Editorial:
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        publishers: Mapping[str, Publisher],
+        fetcher: aiohttp.ClientSession,
+        submit: Submit,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.publishers = publishers
+        self.fetcher = fetcher
+        self._submit = submit
+
+    def bind_submit(self, submit: Submit) -> None:
+        """The app's submit, known only once the app exists (composition root)."""
+        self._submit = submit
+
+    # --- access ----------------------------------------------------------
+
+    async def allow_command(self, user_id: int) -> bool:
+        """At most COMMANDS_PER_MINUTE commands a minute per editor (a flood stops there)."""
+        key = self.store.keys.commands(user_id)
+        pipe = self.store.redis.pipeline(transaction=True)
+        pipe.set(key, 0, ex=60, nx=True)  # the minute starts with the first command
+        pipe.incr(key)
+        _, count = await pipe.execute()
+        return int(count) <= COMMANDS_PER_MINUTE
+
+    async def cached_member(self, user_id: int) -> bool | None:
+        raw = await self.store.redis.get(self.store.keys.member(user_id))
+        return None if raw is None else raw == b"1"
+
+    async def remember_member(self, user_id: int, member: bool) -> None:
+        key = self.store.keys.member(user_id)
+        await self.store.redis.set(key, "1" if member else "0", ex=MEMBER_CACHE_SECONDS)
+
+    async def audit(self, entry: Mapping[str, str]) -> None:
+        await self.store.audit({**entry, "at": str(now_ms())})
+
+    # --- articles --------------------------------------------------------
+
+    def channel_ids(self, wanted: Sequence[str]) -> tuple[str, ...]:
+        """`wanted` checked against the configured channels (all active when empty)."""
+        active = [c.id for c in self.config.active_channels]
+        unknown = [c for c in wanted if c not in active]
+        if unknown:
+            raise EditorError(
+                f"there is no active channel {unknown[0]!r}: use one of {', '.join(active)}"
+            )
+        return tuple(wanted) or tuple(active)
+
+    async def fetch(self, url: str) -> Article:
+        settings = self.config.settings
+        return await load_article(
+            url, self.fetcher, allow_private=settings.allow_private_networks,
+            timeout=settings.page_timeout,
+        )  # fmt: skip
+
+    async def post(
+        self, url: str, channels: Sequence[str], who: str
+    ) -> tuple[Article, list[Delivery], bool]:
+        """Ingest an article now: (article, its deliveries, new?). A known article is
+        not posted again: its deliveries say where and when it went."""
+        if not url.startswith(("http://", "https://")):
+            raise EditorError(f"{url!r} is not a link: send /post https://... [channel ...]")
+        targets = self.channel_ids(channels)
+        known = await self.store.find_article(url)
+        if known is not None and await self.store.deliveries(known):
+            article = await self.store.get_article(known)
+            if article is not None:
+                return article, await self.store.deliveries(known), False
+        article = await self.fetch(url)
+        existing = await self.store.deliveries(article.id)
+        if existing:
+            return article, existing, False
+        article = replace(article, source=f"editor:{who}")
+        await self._submit(article, channels=targets, enriched=True)
+        return article, await self.store.deliveries(article.id), True
+
+    async def preview(self, url: str) -> tuple[Article, list[ChannelPreview]]:
+        article = await self.fetch(url)
+        return article, preview(article, self.config.active_channels)
+
+    async def find(self, ref: str) -> tuple[Article, list[Delivery]]:
+        aid = await self.store.find_article(ref)
+        article = await self.store.get_article(aid) if aid else None
+        if aid is None or article is None:
+            raise EditorError(f"no article {ref!r} is known: send its link or id from /queue")
+        return article, await self.store.deliveries(aid)
+
+    async def post_of(
+        self, article_id: str, channel: str
+    ) -> tuple[Article, Delivery, Payload | None]:
+        """What a delivery will send (its stored payload, None if not rendered yet)."""
+        article, deliveries = await self.find(article_id)
+        delivery = next((d for d in deliveries if d.channel == channel), None)
+        if delivery is None:
+            raise EditorError(f"article {article_id} has no delivery to {channel!r}")
+        payload = Payload.from_json(delivery.payload) if delivery.payload else None
+        return article, delivery, payload
+
+    async def next_events(
+        self, consumer: str, count: int = 100, block_ms: int = 1000
+    ) -> list[dict[str, str]]:
+        return await self.store.read_events(consumer, count, block_ms)
+
+    async def queue(self, scan: int = 500) -> list[Waiting]:
+        """Deliveries not settled yet, among the `scan` most recent articles, by due time."""
+        waiting: list[Waiting] = []
+        for aid in await self.store.recent_article_ids(scan):
+            article = await self.store.get_article(aid)
+            if article is None:
+                continue
+            for d in await self.store.deliveries(aid):
+                if d.state in WAITING:
+                    due = await self.store.due_at(aid, d.channel)
+                    waiting.append(Waiting(article, d, due))
+        waiting.sort(key=lambda w: w.due_ms or w.delivery.created_ms)
+        return waiting
+
+    # --- decisions -------------------------------------------------------
+
+    async def decide(
+        self, ref: str, channel: str | None, action: str, who: str, value: str | int = ""
+    ) -> list[Decision]:
+        """One decision on one channel's delivery, or on every channel of the article."""
+        article, deliveries = await self.find(ref)
+        if channel is not None and channel not in {d.channel for d in deliveries}:
+            names = ", ".join(d.channel for d in deliveries) or "none"
+            raise EditorError(
+                f"article {article.id} has no delivery to {channel!r}: it has {names}"
+            )
+        decisions = []
+        for d in deliveries:
+            if channel is None or d.channel == channel:
+                applied, state = await self.store.decide(article.id, d.channel, action, who, value)
+                decisions.append(Decision(d.channel, applied, state))
+        return decisions
+
+    async def edit_text(self, ref: str, channel: str, text: str, who: str) -> Decision:
+        """An editor's own text for a delivery awaiting approval, checked first against
+        the platform's limits and markup rules (EditorError says what is wrong)."""
+        article, deliveries = await self.find(ref)
+        delivery = next((d for d in deliveries if d.channel == channel), None)
+        config = self.config.channel(channel)
+        if delivery is None or config is None or not delivery.payload:
+            raise EditorError(f"article {article.id} has no post for {channel!r} to edit")
+        try:
+            payload = load_platform(config.kind).with_text(
+                Payload.from_json(delivery.payload), text
+            )
+        except ValueError as exc:
+            raise EditorError(f"{exc}; the post was not changed") from None
+        applied, state = await self.store.decide(
+            article.id, channel, "edit", who, payload.to_json()
+        )
+        return Decision(channel, applied, state)
+
+    async def delete(self, ref: str, channel: str | None, who: str) -> list[Decision]:
+        """Retract what was posted; the platform's refusal is the decision's detail."""
+        article, deliveries = await self.find(ref)
+        decisions = []
+        for d in deliveries:
+            if channel is not None and d.channel != channel:
+                continue
+            publisher = self.publishers.get(d.channel)
+            if d.state is not State.SENT or publisher is None:
+                decisions.append(Decision(d.channel, False, d.state.value))
+                continue
+            sent_at = next((t.at_ms for t in reversed(d.history) if t.state == "sent"), 0)
+            try:
+                await publisher.delete(d.remote_id, sent_at)
+            except PublishError as exc:
+                decisions.append(Decision(d.channel, False, d.state.value, exc.message))
+                continue
+            applied, state = await self.store.decide(article.id, d.channel, "deleted", who)
+            decisions.append(Decision(d.channel, applied, state))
+        if channel is not None and not decisions:
+            raise EditorError(f"article {article.id} has no delivery to {channel!r}")
+        return decisions
+
+    async def pause(self, who: str) -> None:
+        await self.store.set_paused(who)
+
+    async def resume(self) -> None:
+        await self.store.set_paused(None)
+
+    async def paused_by(self) -> str | None:
+        value = await self.store.paused_by()
+        return None if value is None else value.rsplit("@", 1)[0]
+
+    # --- overview --------------------------------------------------------
+
+    async def channels(self) -> list[ChannelHealth]:
+        raw: Any = await self.store.redis.xrevrange(self.store.keys.events, count=EVENTS_SCANNED)
+        sent: dict[str, int] = {}
+        failed: dict[str, tuple[str, int]] = {}
+        for _id, fields in raw:
+            event = {k.decode(): v.decode() for k, v in fields.items()}
+            ch, state, at = event.get("channel", ""), event.get("state"), int(event.get("at", 0))
+            if state == "sent":
+                sent.setdefault(ch, at)
+            elif state in ("failed", "retry_wait", "held"):
+                failed.setdefault(ch, (event.get("note", "") or state, at))
+        rows = []
+        for c in self.config.channels:
+            publisher = self.publishers.get(c.id)
+            cooldown = 0.0
+            if publisher is not None and publisher.rate_limits():
+                bucket = publisher.rate_limits()[0].name
+                ttl = await self.store.redis.pttl(self.store.keys.cooldown(bucket))
+                cooldown = max(int(ttl), 0) / 1000
+            error, error_at = failed.get(c.id, ("", None))
+            rows.append(
+                ChannelHealth(
+                    c.id, c.kind, c.enabled, c.approval, sent.get(c.id), error, error_at, cooldown
+                )
+            )
+        return rows
+
+    async def stats(self, since_ms: int) -> dict[str, Counter[str]]:
+        """Deliveries of articles first seen since `since_ms`, by channel and state."""
+        counts: dict[str, Counter[str]] = {}
+        for aid in await self.store.article_ids_since(since_ms):
+            for d in await self.store.deliveries(aid):
+                counts.setdefault(d.channel, Counter())[d.state.value] += 1
+        return counts

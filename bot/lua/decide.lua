@@ -1,0 +1,61 @@
+-- An editor's decision on one delivery, compare-and-set on its state.
+-- KEYS[1] delivery  KEYS[2] events  KEYS[3] work  KEYS[4] due
+-- ARGV[1] article id  ARGV[2] channel  ARGV[3] action  ARGV[4] now ms  ARGV[5] who
+-- ARGV[6] action's value: publish_at ms (delay), payload json (edit), note
+-- Returns {1, new state} or {0, current state ("" when there is no such delivery)}.
+--
+-- action      from                                         to
+-- approve     awaiting_approval                            queued (now)
+-- delay       awaiting_approval                            queued at ARGV[6]
+-- skip        awaiting_approval                            cancelled
+-- edit        awaiting_approval                            awaiting_approval, new payload
+-- cancel      awaiting_approval queued retry_wait held     cancelled
+-- retry       failed cancelled held                        queued (attempts from 0)
+-- confirm     held                                         sent (the editor saw the post)
+-- deleted     sent                                         deleted (retracted on the platform)
+local dkey, now, action, who = KEYS[1], ARGV[4], ARGV[3], ARGV[5]
+local aid, channel = ARGV[1], ARGV[2]
+local member = 'publish:' .. aid .. ':' .. channel
+local FROM = {
+  approve = {awaiting_approval = true},
+  delay = {awaiting_approval = true},
+  skip = {awaiting_approval = true},
+  edit = {awaiting_approval = true},
+  cancel = {awaiting_approval = true, queued = true, retry_wait = true, held = true},
+  retry = {failed = true, cancelled = true, held = true},
+  confirm = {held = true},
+  deleted = {sent = true},
+}
+local state = redis.call('HGET', dkey, 'state')
+if not state or not FROM[action] or not FROM[action][state] then return {0, state or ''} end
+
+local to, note = state, action .. ' by ' .. who
+if action == 'approve' or action == 'retry' then
+  to = 'queued'
+  if action == 'retry' then
+    -- an editor's resend of a held delivery is a decision: do not hold it again
+    redis.call('HSET', dkey, 'attempts', 0, 'crashes', 0)
+    redis.call('HDEL', dkey, 'ambiguous_since')
+  end
+  redis.call('ZREM', KEYS[4], member)
+  redis.call('XADD', KEYS[3], '*', 'job', member)
+elseif action == 'delay' then
+  to = 'queued'
+  redis.call('HSET', dkey, 'next_at', ARGV[6])
+  redis.call('ZADD', KEYS[4], ARGV[6], member)
+elseif action == 'skip' or action == 'cancel' then
+  to = 'cancelled'
+  redis.call('ZREM', KEYS[4], member)
+elseif action == 'edit' then
+  redis.call('HSET', dkey, 'payload', ARGV[6], 'edited_by', who)
+elseif action == 'confirm' then
+  to = 'sent'
+  redis.call('HSET', dkey, 'last_error', '')
+  redis.call('HDEL', dkey, 'ambiguous_since')
+elseif action == 'deleted' then
+  to = 'deleted'
+end
+redis.call('HSET', dkey, 'state', to, 'updated_at', now, 'decided_by', who,
+  'history', history_with(dkey, now, to, note))
+emit(KEYS[2], 'state', aid, channel, to, redis.call('HGET', dkey, 'attempts') or 0, note, now)
+return {1, to}

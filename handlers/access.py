@@ -1,0 +1,98 @@
+"""Who may command the bot, and the audit of every command, allowed or refused.
+
+Editors are the user ids of EDITOR_IDS and, when EDITORS_CHAT_ID is set, the members
+of that chat (asked with getChatMember, cached for a few minutes). Anyone else gets
+one short refusal; nothing else happens. A flood of commands from one editor stops
+at the per-minute limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import CallbackQuery, Message, TelegramObject, User
+
+from bot.editorial import Editorial
+from handlers.texts import Texts
+
+MEMBER_STATUSES = frozenset({"creator", "administrator", "member", "restricted"})
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class EditorsOnly(BaseMiddleware):
+    def __init__(
+        self, editorial: Editorial, editors: frozenset[int], chat_id: int | None, texts: Texts
+    ) -> None:
+        self.editorial = editorial
+        self.editors = editors
+        self.chat_id = chat_id
+        self.texts = texts
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        if user is None or user.is_bot:
+            return None
+        command, args, chat = _describe(event)
+        bot: Bot = data["bot"]
+        allowed = await self.is_editor(bot, user.id)
+        outcome = "allowed"
+        if not allowed:
+            outcome = "refused"
+        elif not await self.editorial.allow_command(user.id):
+            outcome = "flood"
+        await self.editorial.audit(
+            {
+                "user_id": str(user.id),
+                "username": user.username or "",
+                "chat": str(chat),
+                "command": command,
+                "arguments": args[:500],
+                "outcome": outcome,
+            }
+        )
+        if outcome != "allowed":
+            await _answer(event, self.texts("refused" if outcome == "refused" else "flood"))
+            return None
+        data["who"] = f"@{user.username}" if user.username else str(user.id)
+        return await handler(event, data)
+
+    async def is_editor(self, bot: Bot, user_id: int) -> bool:
+        if user_id in self.editors:
+            return True
+        if self.chat_id is None:
+            return False
+        cached = await self.editorial.cached_member(user_id)
+        if cached is not None:
+            return cached
+        try:
+            member = await bot.get_chat_member(self.chat_id, user_id)
+        except TelegramAPIError:
+            return False  # not known there (or the bot left the chat): not an editor
+        allowed = member.status in MEMBER_STATUSES
+        await self.editorial.remember_member(user_id, allowed)
+        return allowed
+
+
+def _describe(event: TelegramObject) -> tuple[str, str, int | str]:
+    """(command, arguments, chat) of a message or a button press, for the audit."""
+    if isinstance(event, Message):
+        text = event.text or event.caption or ""
+        command, _, args = text.partition(" ")
+        if not command.startswith("/"):
+            command, args = "(text)", text
+        return command.split("@", 1)[0], args, event.chat.id
+    if isinstance(event, CallbackQuery):
+        chat = event.message.chat.id if event.message else ""
+        return "(button)", event.data or "", chat
+    return type(event).__name__, "", ""
+
+
+async def _answer(event: TelegramObject, text: str) -> None:
+    if isinstance(event, Message):
+        await event.answer(text)
+    elif isinstance(event, CallbackQuery):
+        await event.answer(text, show_alert=True)

@@ -1,0 +1,166 @@
+"""What the editors' chat is told without asking: one approval request per post that
+waits for them, and alerts (a permanent failure, a held delivery with its buttons, a
+token or permission problem, a feed failing poll after poll).
+
+Events come from the events stream through a consumer group, so with several
+processes each event is told once. A storm (many alerts read together) becomes one
+grouped message instead of hundreds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import time
+from typing import Any
+
+import structlog
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
+
+from bot.editorial import EditorError, Editorial
+from handlers.approval import approval_keyboard, held_keyboard
+from handlers.texts import Texts
+
+log = structlog.get_logger("alerts")
+STORM = 5  # more alerts than this within GROUP_WINDOW become one message
+GROUP_WINDOW = 2.0  # seconds
+SHOWN_IN_GROUP = 10
+CODE = re.compile(r"^permanent \((\w+)\)")  # bot/delivery.py names a failure's cause so
+ACCESS_CODES = frozenset(
+    {"unauthorized", "forbidden", "kicked", "not_member", "token", "permission"}
+)
+
+
+class Notifier:
+    def __init__(
+        self, bot: Bot, editorial: Editorial, targets: list[int], texts: Texts, consumer: str
+    ) -> None:
+        self.bot = bot
+        self.editorial = editorial
+        self.targets = targets  # the editors' chat, else each editor
+        self.texts = texts
+        self.consumer = consumer
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Approval requests go out at once; alerts are gathered for GROUP_WINDOW
+        seconds after the first, then sent one by one or, in a storm, as one message."""
+        pending: list[tuple[str, Any]] = []
+        flush_at = 0.0
+        while not stop.is_set():
+            try:
+                events = await self.editorial.next_events(self.consumer, 200, 500)
+                fresh = await self.collect(events)
+                if fresh and not pending:
+                    flush_at = time.monotonic() + GROUP_WINDOW
+                pending += fresh
+                if pending and time.monotonic() >= flush_at:
+                    alerts, pending = pending, []
+                    await self.flush(alerts)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # Redis or Telegram away: try again, never stop telling
+                log.exception("alerts failed")
+                await asyncio.sleep(2)
+
+    async def collect(self, events: list[dict[str, str]]) -> list[tuple[str, Any]]:
+        """Ask for the approvals among `events`; return their alerts (text, buttons)."""
+        alerts: list[tuple[str, Any]] = []
+        for event in events:
+            kind, state = event.get("type"), event.get("state")
+            aid, channel = event.get("article_id", ""), event.get("channel", "")
+            if kind == "state" and state == "awaiting_approval":
+                await self.ask_approval(aid, channel)
+            elif kind == "state" and state == "held":
+                alerts.append(await self.held(aid, channel))
+            elif kind == "state" and state == "failed":
+                code = CODE.match(event.get("note", ""))
+                alerts.append((await self.failed(aid, channel, code[1] if code else ""), None))
+            elif kind == "feed_failing":
+                feed = html.escape(event.get("feed", ""))
+                note = html.escape(event.get("note", ""))
+                text = f"⚠️ Feed <b>{feed}</b> failed {event.get('attempt')} polls in a row: {note}"
+                alerts.append((text, None))
+        return alerts
+
+    async def flush(self, alerts: list[tuple[str, Any]]) -> None:
+        if len(alerts) > STORM:
+            lines = [text for text, _ in alerts[:SHOWN_IN_GROUP]]
+            more = len(alerts) - SHOWN_IN_GROUP
+            tail = [f"… and {more} more"] if more > 0 else []
+            await self.send("\n".join([f"🚨 {len(alerts)} alerts at once:", *lines, *tail]))
+            return
+        for text, markup in alerts:
+            await self.send(text, markup)
+
+    async def ask_approval(self, article_id: str, channel: str) -> None:
+        try:
+            _article, _delivery, payload = await self.editorial.post_of(article_id, channel)
+        except EditorError:
+            return
+        text = ""
+        if payload is not None:
+            text = str(
+                payload.params.get("caption")
+                or payload.params.get("text")
+                or payload.params.get("message")
+                or ""
+            )
+            if payload.method not in ("sendPhoto", "sendMessage"):
+                text = html.escape(text)
+        warnings = (
+            "\n".join(f"⚠️ {html.escape(w.message)}" for w in payload.warnings) if payload else ""
+        )
+        head = (
+            f"📝 {self.texts('approval', channel=html.escape(channel))} · <code>{article_id}</code>"
+        )
+        body = "\n\n".join(part for part in (head, text, warnings) if part)
+        await self.send(body[:4000], approval_keyboard(article_id, channel, self.texts))
+
+    async def held(self, article_id: str, channel: str) -> tuple[str, Any]:
+        title = await self._title(article_id)
+        text = (
+            f"⏸ <b>{html.escape(channel)}</b>: the answer to a post was lost; it may or may not "
+            f"be in the channel. Check it and decide · <code>{article_id}</code> {title}"
+        )
+        return text, held_keyboard(article_id, channel, self.texts)
+
+    async def failed(self, article_id: str, channel: str, code: str) -> str:
+        title = await self._title(article_id)
+        error = ""
+        try:
+            _article, delivery, _payload = await self.editorial.post_of(article_id, channel)
+            error = html.escape(delivery.last_error[:300])
+        except EditorError:
+            pass
+        if code in ACCESS_CODES:
+            return (
+                f"🔑 <b>{html.escape(channel)}</b>: token or permission problem "
+                f"({html.escape(code)}): {error} · fix the token or the bot's rights, "
+                f"then /retry {article_id}"
+            )
+        return (
+            f"❌ <b>{html.escape(channel)}</b> failed · <code>{article_id}</code> {title}: {error}"
+        )
+
+    async def _title(self, article_id: str) -> str:
+        try:
+            article, _ = await self.editorial.find(article_id)
+        except EditorError:
+            return ""
+        return html.escape(article.title[:100])
+
+    async def send(self, text: str, markup: Any = None) -> None:
+        for chat in self.targets:
+            for _ in range(3):
+                try:
+                    await self.bot.send_message(
+                        chat, text, reply_markup=markup, disable_web_page_preview=True
+                    )
+                    break
+                except TelegramRetryAfter as exc:
+                    await asyncio.sleep(exc.retry_after)
+                except TelegramAPIError:
+                    log.warning("alert not delivered", chat=chat)
+                    break

@@ -1,0 +1,131 @@
+"""Buttons: approval of a post (Publish now, Skip, Edit text, Delay 1 h) and the
+decision on a held delivery (Resend, It is there). "Edit text" takes the editor's
+next message as the new text, checked against the platform's rules first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.editorial import EditorError, Editorial
+from bot.store import now_ms
+from handlers.texts import Texts
+
+DELAY_MS = 3600 * 1000
+# Button action -> the decision it makes (bot/lua/decide.lua).
+ACTIONS = {"approve": "approve", "skip": "skip", "delay": "delay", "resend": "retry"}
+ACTIONS["confirm"] = "confirm"
+
+
+class Decide(CallbackData, prefix="d"):
+    """At most 64 bytes: "d:<action>:<16 hex>:<channel id, <= 32>"."""
+
+    action: str
+    article: str
+    channel: str
+
+
+class Editing(StatesGroup):
+    text = State()
+
+
+def approval_keyboard(article_id: str, channel: str, texts: Texts) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for action in ("approve", "skip", "edit", "delay"):
+        kb.button(
+            text=texts(action),
+            callback_data=Decide(action=action, article=article_id, channel=channel),
+        )
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def held_keyboard(article_id: str, channel: str, texts: Texts) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for action in ("resend", "confirm"):
+        kb.button(
+            text=texts(action),
+            callback_data=Decide(action=action, article=article_id, channel=channel),
+        )
+    return kb.as_markup()
+
+
+async def start_edit(
+    query: CallbackQuery, callback_data: Decide, state: FSMContext, texts: Texts
+) -> None:
+    await state.set_state(Editing.text)
+    await state.update_data(article=callback_data.article, channel=callback_data.channel)
+    await query.answer()
+    if query.message is not None:
+        await query.message.answer(texts("send_text", channel=html.escape(callback_data.channel)))
+
+
+async def decide(
+    query: CallbackQuery, callback_data: Decide, editorial: Editorial, texts: Texts, who: str
+) -> None:
+    value = now_ms() + DELAY_MS if callback_data.action == "delay" else ""
+    try:
+        [decision] = await editorial.decide(
+            callback_data.article, callback_data.channel, ACTIONS[callback_data.action], who, value
+        )
+    except EditorError as exc:
+        await query.answer(str(exc)[:200], show_alert=True)
+        return
+    channel = html.escape(decision.channel)
+    if decision.applied:
+        line = texts("decided", channel=channel, state=decision.state, who=html.escape(who))
+    else:
+        line = texts("already_decided", channel=channel, state=decision.state)
+    await query.answer(line[:200])
+    message = query.message
+    if isinstance(message, Message):
+        with contextlib.suppress(TelegramBadRequest):  # "not modified": already gone
+            await message.edit_reply_markup(reply_markup=None)  # decided: no more buttons
+        await message.reply(line)
+
+
+async def take_text(
+    message: Message, state: FSMContext, editorial: Editorial, texts: Texts, who: str
+) -> None:
+    data = await state.get_data()
+    channel = str(data.get("channel", ""))
+    try:
+        decision = await editorial.edit_text(
+            str(data.get("article", "")),
+            channel,
+            message.html_text if _is_html(editorial, channel) else message.text or "",
+            who,
+        )
+    except EditorError as exc:
+        await message.answer(texts("error", error=html.escape(str(exc))))
+        return  # still editing: the next message is taken as the text
+    await state.clear()
+    if decision.applied:
+        await message.answer(texts("text_accepted", channel=html.escape(channel)))
+    else:
+        await message.answer(
+            texts("already_decided", channel=html.escape(channel), state=decision.state)
+        )
+
+
+def _is_html(editorial: Editorial, channel: str) -> bool:
+    config = editorial.config.channel(channel)
+    return config is not None and config.kind == "telegram"
+
+
+def make_router() -> Router:
+    """A new router each time: an aiogram router belongs to one dispatcher."""
+    router = Router(name="approval")
+    router.callback_query.register(start_edit, Decide.filter(F.action == "edit"))
+    router.callback_query.register(decide, Decide.filter(F.action.in_(ACTIONS)))
+    router.message.register(take_text, Editing.text, F.text)
+    return router

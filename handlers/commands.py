@@ -1,0 +1,255 @@
+"""The editors' commands: parse, call one Editorial method, reply. Nothing else here."""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import Message
+
+from bot.editorial import Decision, EditorError, Editorial
+from bot.models import Delivery
+from bot.preview import ChannelPreview, PreviewError
+from handlers.texts import USAGE, Texts
+
+MESSAGE_LIMIT = 4000  # a reply is cut into messages below Telegram's 4,096
+
+
+def when(ms: int | None) -> str:
+    if not ms:
+        return "—"
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def delivery_line(d: Delivery) -> str:
+    parts = [f"<b>{html.escape(d.channel)}</b>: {d.state.value}", f"attempts {d.attempts}"]
+    parts.append(when(d.updated_ms))
+    if d.remote_url:
+        parts.append(f'<a href="{html.escape(d.remote_url)}">link</a>')
+    if d.last_error:
+        parts.append(html.escape(d.last_error[:200]))
+    return " · ".join(parts)
+
+
+def decision_lines(decisions: list[Decision], texts: Texts) -> str:
+    lines = []
+    for d in decisions:
+        key = "applied" if d.applied else "not_applied"
+        lines.append(
+            texts(key, channel=html.escape(d.channel), state=d.state, detail=html.escape(d.detail))
+        )
+    return "\n".join(lines)
+
+
+def preview_text(p: ChannelPreview) -> str:
+    head = f"<b>{html.escape(p.channel)}</b> · {p.method} · {p.length}/{p.limit}"
+    if p.error:
+        return f"{head}\n{html.escape(p.error)}"
+    body = p.text if p.parse_mode == "HTML" else html.escape(p.text)
+    warnings = "\n".join(f"⚠️ {html.escape(w['message'])}" for w in p.warnings)
+    return "\n\n".join(part for part in (head, body, warnings) if part)
+
+
+async def reply(message: Message, text: str) -> None:
+    """`text` in as many messages as it needs, cut at line ends."""
+    chunk: list[str] = []
+    size = 0
+    for line in text.split("\n"):
+        if chunk and size + len(line) + 1 > MESSAGE_LIMIT:
+            await message.answer("\n".join(chunk), disable_web_page_preview=True)
+            chunk, size = [], 0
+        chunk.append(line[:MESSAGE_LIMIT])
+        size += len(line) + 1
+    if chunk:
+        await message.answer("\n".join(chunk), disable_web_page_preview=True)
+
+
+def split_args(command: CommandObject) -> list[str]:
+    return (command.args or "").split()
+
+
+async def usage(message: Message, texts: Texts, name: str) -> None:
+    await message.answer(texts("usage", usage=html.escape(USAGE[name])))
+
+
+async def help_command(message: Message, texts: Texts) -> None:
+    await message.answer(texts("help"))
+
+
+async def post(
+    message: Message, command: CommandObject, editorial: Editorial, texts: Texts, who: str
+) -> None:
+    args = split_args(command)
+    if not args:
+        await usage(message, texts, "post")
+        return
+    try:
+        article, deliveries, new = await editorial.post(args[0], args[1:], who)
+    except (EditorError, PreviewError) as exc:
+        await message.answer(texts("error", error=html.escape(str(exc))))
+        return
+    head = texts("posted" if new else "already", title=html.escape(article.title))
+    lines = [head, f"id <code>{article.id}</code>", *map(delivery_line, deliveries)]
+    await reply(message, "\n".join(lines))
+
+
+async def preview(
+    message: Message, command: CommandObject, editorial: Editorial, texts: Texts
+) -> None:
+    args = split_args(command)
+    if len(args) != 1:
+        await usage(message, texts, "preview")
+        return
+    try:
+        _article, previews = await editorial.preview(args[0])
+    except (EditorError, PreviewError) as exc:
+        await message.answer(texts("error", error=html.escape(str(exc))))
+        return
+    for p in previews:
+        await reply(message, preview_text(p))
+
+
+async def status(
+    message: Message, command: CommandObject, editorial: Editorial, texts: Texts
+) -> None:
+    args = split_args(command)
+    if len(args) != 1:
+        await usage(message, texts, "status")
+        return
+    try:
+        article, deliveries = await editorial.find(args[0])
+    except EditorError as exc:
+        await message.answer(texts("error", error=html.escape(str(exc))))
+        return
+    lines = [f"<b>{html.escape(article.title)}</b>", f"id <code>{article.id}</code>"]
+    paused = await editorial.paused_by()
+    if paused:
+        lines.append(texts("paused_note", who=html.escape(paused)))
+    lines += map(delivery_line, deliveries)
+    await reply(message, "\n".join(lines))
+
+
+async def queue(message: Message, editorial: Editorial, texts: Texts) -> None:
+    waiting = await editorial.queue()
+    if not waiting:
+        await message.answer(texts("queue_empty"))
+        return
+    lines = []
+    paused = await editorial.paused_by()
+    if paused:
+        lines.append(texts("paused_note", who=html.escape(paused)))
+    for w in waiting:
+        title = html.escape(w.article.title[:80])
+        due = when(w.due_ms) if w.due_ms else "now"
+        lines.append(
+            f"<code>{w.article.id}</code> {html.escape(w.delivery.channel)}: "
+            f"{w.delivery.state.value} · due {due} · {title}"
+        )
+    await reply(message, "\n".join(lines))
+
+
+async def _decide(
+    message: Message, command: CommandObject, editorial: Editorial, texts: Texts, who: str,
+    name: str,
+) -> None:  # fmt: skip
+    args = split_args(command)
+    if not 1 <= len(args) <= 2:
+        await usage(message, texts, name)
+        return
+    channel = args[1] if len(args) == 2 else None
+    try:
+        if name == "delete":
+            decisions = await editorial.delete(args[0], channel, who)
+        else:
+            decisions = await editorial.decide(args[0], channel, name, who)
+    except EditorError as exc:
+        await message.answer(texts("error", error=html.escape(str(exc))))
+        return
+    await reply(message, decision_lines(decisions, texts))
+
+
+async def retry(
+    message: Message, command: CommandObject, editorial: Editorial, texts: Texts, who: str
+) -> None:
+    await _decide(message, command, editorial, texts, who, "retry")
+
+
+async def cancel(
+    message: Message, command: CommandObject, editorial: Editorial, texts: Texts, who: str
+) -> None:
+    await _decide(message, command, editorial, texts, who, "cancel")
+
+
+async def delete(
+    message: Message, command: CommandObject, editorial: Editorial, texts: Texts, who: str
+) -> None:
+    await _decide(message, command, editorial, texts, who, "delete")
+
+
+async def pause(message: Message, editorial: Editorial, texts: Texts, who: str) -> None:
+    await editorial.pause(who)
+    await message.answer(texts("paused"))
+
+
+async def resume(message: Message, editorial: Editorial, texts: Texts) -> None:
+    await editorial.resume()
+    await message.answer(texts("resumed"))
+
+
+async def channels(message: Message, editorial: Editorial) -> None:
+    lines = []
+    for c in await editorial.channels():
+        state = "on" if c.enabled else "off"
+        parts = [
+            f"<b>{html.escape(c.id)}</b> ({c.kind}, {state})",
+            f"last post {when(c.last_sent_ms)}",
+        ]
+        if c.approval:
+            parts.append("approval")
+        if c.last_error:
+            parts.append(f"last error {when(c.last_error_ms)}: {html.escape(c.last_error[:150])}")
+        if c.cooldown_seconds:
+            parts.append(f"paused for {c.cooldown_seconds:.0f} s")
+        lines.append(" · ".join(parts))
+    await reply(message, "\n".join(lines))
+
+
+async def stats(message: Message, editorial: Editorial, texts: Texts, timezone: str) -> None:
+    zone = ZoneInfo(timezone)
+    midnight = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    counts = await editorial.stats(int(midnight.timestamp() * 1000))
+    if not counts:
+        await message.answer(texts("stats_empty"))
+        return
+    lines = [f"<b>{midnight:%Y-%m-%d}</b> ({timezone})"]
+    for channel, by_state in sorted(counts.items()):
+        states = ", ".join(f"{state} {n}" for state, n in sorted(by_state.items()))
+        lines.append(f"{html.escape(channel)}: {states}")
+    await reply(message, "\n".join(lines))
+
+
+async def unknown(message: Message, texts: Texts) -> None:
+    await message.answer(texts("help"))
+
+
+def make_router() -> Router:
+    """A new router each time: an aiogram router belongs to one dispatcher."""
+    router = Router(name="commands")
+    router.message.register(help_command, CommandStart())
+    router.message.register(help_command, Command("help"))
+    router.message.register(post, Command("post"))
+    router.message.register(preview, Command("preview"))
+    router.message.register(status, Command("status"))
+    router.message.register(queue, Command("queue"))
+    router.message.register(retry, Command("retry"))
+    router.message.register(cancel, Command("cancel"))
+    router.message.register(delete, Command("delete"))
+    router.message.register(pause, Command("pause"))
+    router.message.register(resume, Command("resume"))
+    router.message.register(channels, Command("channels"))
+    router.message.register(stats, Command("stats"))
+    router.message.register(unknown, F.text.startswith("/"))
+    return router

@@ -1,0 +1,109 @@
+"""What the editors' bot says, in Russian (default) and English (NEWSBOT_LANGUAGE=en).
+
+Values are plain text; handlers escape what comes from articles and users before
+putting it into HTML.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+HELP_RU = """<b>Команды</b>
+/post URL [канал ...] — опубликовать статью сейчас
+/preview URL — что получит каждый канал, с предупреждениями
+/status URL|ID — состояние по каналам, попытки, ошибки, ссылки
+/queue — что ждёт: одобрения, по расписанию, повторы, на удержании
+/retry ID [канал] — повторить неудавшуюся или отменённую публикацию
+/cancel ID [канал] — отменить ещё не отправленную
+/delete ID [канал] — удалить опубликованное (Telegram — в течение 48 часов)
+/pause, /resume — остановить и возобновить все публикации
+/channels — каналы и их здоровье
+/stats — итоги за сегодня
+/help — эта справка"""
+
+HELP_EN = """<b>Commands</b>
+/post URL [channel ...] — post an article now
+/preview URL — what each channel would receive, with warnings
+/status URL|ID — state per channel, attempts, errors, links
+/queue — what is waiting: approval, scheduled, retrying, held
+/retry ID [channel] — retry a failed or cancelled delivery
+/cancel ID [channel] — cancel one not sent yet
+/delete ID [channel] — retract a post (Telegram: within 48 hours)
+/pause, /resume — stop and restart every delivery
+/channels — the channels and their health
+/stats — today's counts
+/help — this help"""
+
+TEXTS: dict[str, dict[str, str]] = {
+    "ru": {
+        "help": HELP_RU,
+        "refused": "Этот бот только для редакторов.",
+        "flood": "Слишком много команд: подождите минуту.",
+        "usage": "Неверные аргументы: {usage}",
+        "error": "Не получилось: {error}",
+        "posted": "Статья принята: {title}",
+        "already": "Эта статья уже есть: {title}",
+        "paused_note": "Публикации на паузе ({who}): ничего не отправляется.",
+        "paused": "Публикации на паузе. Приём статей продолжается. /resume — возобновить.",
+        "resumed": "Публикации возобновлены.",
+        "queue_empty": "Очередь пуста.",
+        "applied": "{channel}: {state}",
+        "not_applied": "{channel}: не изменено (сейчас {state}) {detail}",
+        "approval": "Нужно одобрение для {channel}",
+        "approve": "Опубликовать",
+        "skip": "Пропустить",
+        "edit": "Изменить текст",
+        "delay": "Через 1 ч",
+        "resend": "Отправить снова",
+        "confirm": "Пост уже есть",
+        "decided": "{channel}: {state} — решил {who}",
+        "already_decided": "{channel}: уже решено (сейчас {state})",
+        "send_text": "Пришлите новый текст поста для {channel} одним сообщением.",
+        "text_accepted": "Текст для {channel} принят.",
+        "stats_empty": "Сегодня статей не было.",
+    },
+    "en": {
+        "help": HELP_EN,
+        "refused": "This bot is for editors only.",
+        "flood": "Too many commands: wait a minute.",
+        "usage": "Wrong arguments: {usage}",
+        "error": "Could not do it: {error}",
+        "posted": "Article taken: {title}",
+        "already": "This article is already known: {title}",
+        "paused_note": "Deliveries are paused ({who}): nothing is being sent.",
+        "paused": "Deliveries paused. Articles are still taken in. /resume to restart.",
+        "resumed": "Deliveries resumed.",
+        "queue_empty": "Nothing is waiting.",
+        "applied": "{channel}: {state}",
+        "not_applied": "{channel}: unchanged (now {state}) {detail}",
+        "approval": "Approval needed for {channel}",
+        "approve": "Publish now",
+        "skip": "Skip",
+        "edit": "Edit text",
+        "delay": "Delay 1 h",
+        "resend": "Resend",
+        "confirm": "It is there",
+        "decided": "{channel}: {state} — decided by {who}",
+        "already_decided": "{channel}: already decided (now {state})",
+        "send_text": "Send the new text of the post for {channel} as one message.",
+        "text_accepted": "Text for {channel} accepted.",
+        "stats_empty": "No articles today.",
+    },
+}
+
+USAGE = {
+    "post": "/post URL [channel ...]",
+    "preview": "/preview URL",
+    "status": "/status URL|ID",
+    "retry": "/retry ID [channel]",
+    "cancel": "/cancel ID [channel]",
+    "delete": "/delete ID [channel]",
+}
+
+
+class Texts:
+    def __init__(self, language: str) -> None:
+        self.table = TEXTS.get(language, TEXTS["ru"])
+
+    def __call__(self, key: str, **values: Any) -> str:
+        return self.table[key].format(**values)
