@@ -197,8 +197,9 @@ async def open_app(
 ) -> AsyncIterator[App]:
     settings = config.settings
     redactor = redactor or Redactor()
-    if settings.telegram_bot_token:
-        redactor.add(settings.telegram_bot_token.get_secret_value())
+    for configured in (settings.telegram_bot_token, settings.telegram_webhook_secret):
+        if configured is not None:
+            redactor.add(configured.get_secret_value())
     async with AsyncExitStack() as stack:
         redis, redis_url = await open_redis(settings, stack, redactor)
         store = Store(redis, Keys(settings.namespace))

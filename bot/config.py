@@ -8,6 +8,7 @@ that names the setting and what to do.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from dotenv import dotenv_values
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from publishers.base import ChannelConfig, load_platform
@@ -66,6 +75,28 @@ class Settings(BaseSettings):
     language: str = Field("ru", validation_alias="NEWSBOT_LANGUAGE", pattern=r"^(ru|en)$")
     editors_bot: bool = Field(True, validation_alias="NEWSBOT_EDITORS_BOT")
     timezone: str = Field("Asia/Almaty", validation_alias="NEWSBOT_TIMEZONE")
+    # Webhook mode of the editors' bot: Telegram posts updates to this public URL, which
+    # a reverse proxy forwards to NEWSBOT_HTTP_HOST:NEWSBOT_HTTP_PORT (same path).
+    telegram_webhook_url: str | None = Field(
+        None, validation_alias="TELEGRAM_WEBHOOK_URL", pattern=r"^https?://[^\s/]+/\S*$"
+    )
+    # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - (Bot API setWebhook).
+    telegram_webhook_secret: SecretStr | None = Field(
+        None, validation_alias="TELEGRAM_WEBHOOK_SECRET"
+    )
+    http_host: str = Field("127.0.0.1", validation_alias="NEWSBOT_HTTP_HOST")
+    http_port: int = Field(8080, validation_alias="NEWSBOT_HTTP_PORT", ge=0, le=65535)
+
+    @model_validator(mode="after")
+    def _webhook_needs_a_secret(self) -> Settings:
+        secret = self.telegram_webhook_secret
+        value = secret.get_secret_value() if secret is not None else ""
+        if self.telegram_webhook_url and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+            raise ValueError(
+                "TELEGRAM_WEBHOOK_URL is set but TELEGRAM_WEBHOOK_SECRET is missing or not "
+                "1-256 characters of A-Z, a-z, 0-9, _ and -: set a long random one"
+            )
+        return self
 
     @property
     def editors(self) -> frozenset[int]:

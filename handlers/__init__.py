@@ -1,8 +1,10 @@
 """The editors' bot: aiogram 3 routers over the core's Editorial service.
 
-`open_editors_bot` is called by the composition root (bot/app.py). Long polling runs
-only in the process that leads (one getUpdates per bot token, or Telegram answers
-409); FSM state and event isolation live in the service's Redis, under its namespace.
+`open_editors_bot` is called by the composition root (bot/app.py). Updates come by
+long polling, or by webhook (TELEGRAM_WEBHOOK_URL) on the service's own aiohttp
+server; either runs only in the process that leads (one getUpdates per token, or
+Telegram answers 409). FSM state and event isolation live in the service's Redis,
+under its namespace.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.types import Message, TelegramObject
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
 from redis.asyncio import Redis
 
 from bot.config import Settings
@@ -27,29 +32,69 @@ from handlers.alerts import Notifier
 from handlers.texts import Texts
 
 
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    url: str  # the public URL Telegram posts to
+    secret: str
+    host: str  # where this process listens (behind the TLS proxy)
+    port: int
+
+
 @dataclass(slots=True)
 class EditorsBot:
     bot: Bot
     dispatcher: Dispatcher
     notifier: Notifier
+    webhook: Webhook | None = None
+    bound_port: int = 0  # the webhook server's port once listening (0 in the settings: any)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Poll for updates and tell the editors' chat what happens, until `stop`."""
+        """Take updates (long polling, or the webhook) and tell the editors' chat what
+        happens, until `stop`."""
+        alerts = asyncio.create_task(self.notifier.run(stop))
+        try:
+            if self.webhook is None:
+                await self._poll(stop)
+            else:
+                await self._serve(stop, self.webhook)
+        finally:
+            alerts.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await alerts
+
+    async def _poll(self, stop: asyncio.Event) -> None:
+        await self.bot.delete_webhook()  # getUpdates is refused while a webhook is set
         polling = asyncio.create_task(
             self.dispatcher.start_polling(
                 self.bot, handle_signals=False, close_bot_session=False, polling_timeout=10
             )
         )
-        alerts = asyncio.create_task(self.notifier.run(stop))
         try:
             await stop.wait()
         finally:
             with contextlib.suppress(RuntimeError):  # polling had not started yet
                 await self.dispatcher.stop_polling()
-            alerts.cancel()
-            for task in (polling, alerts):
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            with contextlib.suppress(asyncio.CancelledError):
+                await polling
+
+    async def _serve(self, stop: asyncio.Event, hook: Webhook) -> None:
+        """aiogram's request handler answers 401 to a request without the right
+        X-Telegram-Bot-Api-Secret-Token and does not process it."""
+        app = web.Application()
+        handler = SimpleRequestHandler(self.dispatcher, self.bot, secret_token=hook.secret)
+        handler.register(app, path=urlsplit(hook.url).path or "/")
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, hook.host, hook.port)
+            await site.start()
+            self.bound_port = runner.addresses[0][1]
+            await self.bot.set_webhook(
+                hook.url, secret_token=hook.secret, allowed_updates=["message", "callback_query"]
+            )
+            await stop.wait()
+        finally:
+            await runner.cleanup()
 
     async def close(self) -> None:
         await self.bot.session.close()
@@ -100,4 +145,10 @@ def open_editors_bot(
     dispatcher = build_dispatcher(editorial, settings, redis)
     targets = [settings.editors_chat_id] if settings.editors_chat_id else sorted(settings.editors)
     notifier = Notifier(bot, editorial, targets, Texts(settings.language), consumer)
-    return EditorsBot(bot, dispatcher, notifier)
+    webhook = None
+    if settings.telegram_webhook_url and settings.telegram_webhook_secret is not None:
+        secret = settings.telegram_webhook_secret.get_secret_value()
+        webhook = Webhook(
+            settings.telegram_webhook_url, secret, settings.http_host, settings.http_port
+        )
+    return EditorsBot(bot, dispatcher, notifier, webhook)

@@ -1,0 +1,67 @@
+"""Webhook mode: updates posted by the sandbox with the secret are handled; a request
+without the right X-Telegram-Bot-Api-Secret-Token gets 401 and changes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+
+import aiohttp
+import pytest
+
+from bot.config import ConfigError, load_settings
+from bot.redis_embedded import EmbeddedRedis
+from bot.sandbox import Sandbox
+from tests.handlers.harness import EDITOR, running_bot
+
+SECRET = "webhook-Secret_123"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_webhook_with_the_secret_is_handled_without_it_is_401(
+    redis_server: EmbeddedRedis, sandbox: Sandbox
+) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram/webhook"
+    settings = {"TELEGRAM_WEBHOOK_URL": url, "TELEGRAM_WEBHOOK_SECRET": SECRET,
+                "NEWSBOT_HTTP_PORT": port}  # fmt: skip
+    async with running_bot(redis_server, sandbox, **settings) as bot:
+        deadline = time.monotonic() + 15
+        while sandbox.telegram.updates.webhook_url != url:
+            assert time.monotonic() < deadline, "the webhook was never set"
+            await asyncio.sleep(0.05)
+        assert sandbox.telegram.updates.webhook_secret == SECRET
+        bot.send(EDITOR, "/help")
+        assert "/post URL [channel ...]" in await bot.reply(EDITOR)
+        message = {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": {"id": EDITOR, "type": "private"},
+            "from": {"id": EDITOR, "is_bot": False, "first_name": "E"},
+            "text": "/pause",
+        }
+        update = {"update_id": 10**6, "message": message}
+        async with aiohttp.ClientSession() as client:
+            for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+                async with client.post(url, data=json.dumps(update), headers={
+                    "Content-Type": "application/json", **headers}) as resp:  # fmt: skip
+                    assert resp.status == 401
+        await bot.quiet(EDITOR)
+        assert await bot.app.store.paused_by() is None  # /pause was not processed
+        assert len(await bot.app.store.read_audit()) == 1  # only the /help
+
+
+def test_a_webhook_url_without_a_secret_is_refused_at_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_URL", "https://newsbot.example.kz/hook")
+    monkeypatch.delenv("TELEGRAM_WEBHOOK_SECRET", raising=False)
+    with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_SECRET is missing"):
+        load_settings(_env_file=None)
