@@ -169,3 +169,20 @@ async def test_a_feed_failing_three_polls_in_a_row_is_alerted_once(
             await bot.quiet(EDITORS_CHAT)
     finally:
         await runner.cleanup()
+
+
+async def test_resend_of_a_held_delivery_posts_again_and_is_not_held_again(
+    redis_server: EmbeddedRedis, sandbox: Sandbox
+) -> None:
+    held = [{"id": "tg-hold", "kind": "telegram", "chat": "@newsbot_hold", "ambiguous": "hold",
+             "timeout": 0.5}]  # fmt: skip
+    async with running_bot(redis_server, sandbox, channels=held) as bot:
+        sandbox.telegram.faults.add(Fault(kind="timeout", method="sendPhoto", delay=2, apply=True))
+        bot.send(EDITOR, f"/post {bot.page_url} tg-hold")
+        await bot.reply(EDITOR)
+        [aid] = await bot.app.store.recent_article_ids()
+        [alert] = await bot.replies(EDITORS_CHAT, timeout=30)
+        bot.press(MEMBER, alert, buttons(alert)["Resend"])
+        assert await bot.reply(EDITORS_CHAT) == f"tg-hold: queued — decided by @u{MEMBER}"
+        await bot.state(aid, "tg-hold", State.SENT)
+        assert len(sandbox.telegram.posts_in("@newsbot_hold")) == 2  # the editor chose so

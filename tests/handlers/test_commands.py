@@ -161,3 +161,13 @@ async def test_a_flood_of_commands_is_stopped(bot: Bot) -> None:
     assert texts.count("Too many commands: wait a minute.") == 2
     outcomes = [e["outcome"] for e in await bot.app.store.read_audit()]
     assert outcomes.count("flood") == 2
+
+
+async def test_texts_are_russian_by_default(redis_server: EmbeddedRedis, sandbox: Sandbox) -> None:
+    async with running_bot(redis_server, sandbox, NEWSBOT_LANGUAGE="ru") as bot:
+        bot.send(STRANGER, "/help")
+        assert await bot.reply(STRANGER) == "Этот бот только для редакторов."
+        bot.send(EDITOR, "/retry")
+        assert await bot.reply(EDITOR) == "Неверные аргументы: /retry ID [channel]"
+        bot.send(EDITOR, "/help")
+        assert (await bot.reply(EDITOR)).startswith("Команды\n/post URL [канал ...]")
