@@ -73,15 +73,17 @@ class App:
         *,
         channels: Sequence[str] | None = None,
         enriched: bool = False,
+        by_editor: bool = False,
     ) -> IngestResult:
         """Ingest one article for every channel that takes its source (or `channels`);
         a new one is first completed from its page (once: feeds resubmit known items
-        every poll), unless the caller already did (`enriched`)."""
+        every poll), unless the caller already did (`enriched`). An editor's article
+        (`by_editor`) is delivered even if a feed's backfill remembered it unposted."""
         settings = self.config.settings
         # Dedupe on the source's version: the stored article may be richer (its page),
         # and a feed listing it again unchanged is no update.
         source_hash = article.content_hash()
-        if await self.store.content_hash(article.id) == source_hash:
+        if not by_editor and await self.store.content_hash(article.id) == source_hash:
             return IngestResult(article.id, IngestOutcome.DUPLICATE)
         if deliver and settings.fetch_pages and not enriched:  # new or changed: fetch once
             article, _note = await enrich(
@@ -92,7 +94,7 @@ class App:
         payloads = {ch: self.render(ch, article) for ch in targets}
         result = await self.store.ingest(
             article, targets, deliver=deliver, payloads=payloads, content_hash=source_hash,
-            approvals=self.config.approvals(targets),
+            approvals=self.config.approvals(targets), replan=by_editor,
         )  # fmt: skip
         log.info(
             "article ingested",

@@ -145,7 +145,7 @@ class Editorial:
         if existing:
             return article, existing, False
         article = replace(article, source=f"editor:{who}")
-        await self._submit(article, channels=targets, enriched=True)
+        await self._submit(article, channels=targets, enriched=True, by_editor=True)
         return article, await self.store.deliveries(article.id), True
 
     async def preview(self, url: str) -> tuple[Article, list[ChannelPreview]]:

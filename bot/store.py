@@ -94,18 +94,20 @@ class Store:
         payloads: Mapping[str, str] | None = None,
         content_hash: str | None = None,
         approvals: Mapping[str, int] | None = None,
+        replan: bool = False,
     ) -> IngestResult:
         """Record the article and plan a delivery per channel, each stored with its
         rendering (`payloads`, JSON by channel) before anything is sent. A channel in
         `approvals` waits for an editor (`awaiting_approval`), at most that many ms
-        (0: until one decides)."""
+        (0: until one decides). `replan`: an article remembered without deliveries
+        (a feed's backfill) is planned now (an editor asked for it)."""
         k = self.keys
         keys = [k.article(article.id), k.articles, k.events, k.work]
         keys += [k.delivery(article.id, ch) for ch in channels]
         keys.append(k.due)
         digest = content_hash or article.content_hash()
         args: list[str | int] = [article.id, article.to_json(), digest, now_ms()]
-        args += ["1" if deliver else "0", article.url]
+        args += [("2" if replan else "1") if deliver else "0", article.url]
         for ch in channels:
             approval = (approvals or {}).get(ch)
             args += [ch, (payloads or {}).get(ch, ""), "" if approval is None else approval]

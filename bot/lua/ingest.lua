@@ -2,13 +2,16 @@
 -- KEYS[1] article  KEYS[2] articles index  KEYS[3] events  KEYS[4] work stream
 -- KEYS[4+i] delivery key of the i-th channel, then the due set
 -- ARGV[1] article id  ARGV[2] article json  ARGV[3] content hash  ARGV[4] now ms
--- ARGV[5] deliver (1) or only remember (0)  ARGV[6] canonical url
+-- ARGV[5] deliver (1), only remember (0), or deliver even an article remembered
+--   without deliveries (2: an editor's /post of a feed's backfilled item)
+-- ARGV[6] canonical url
 -- ARGV[7..] triples: channel id, rendered payload ("" when rendering failed),
 --   approval: "" none, else ms to wait for an editor before publishing ("0" = forever)
 -- Returns {outcome}: new | duplicate | updated | known
 local aid, now = ARGV[1], ARGV[4]
 local old_hash = redis.call('HGET', KEYS[1], 'hash')
-if old_hash then
+local replan = ARGV[5] == '2' and redis.call('HGET', KEYS[1], 'delivered') == '0'
+if old_hash and not replan then
   if old_hash == ARGV[3] then return {'duplicate'} end
   -- The same article with new content is an update, never a new post: deliveries
   -- that have not started take the new rendering.
@@ -26,10 +29,11 @@ if old_hash then
 end
 local channels = {}
 for i = 7, #ARGV, 3 do table.insert(channels, ARGV[i]) end
+local deliver = ARGV[5] ~= '0'
 redis.call('HSET', KEYS[1], 'json', ARGV[2], 'hash', ARGV[3], 'url', ARGV[6],
-  'first_seen', now, 'delivered', ARGV[5], 'channels', table.concat(channels, ','))
+  'first_seen', now, 'delivered', deliver and '1' or '0', 'channels', table.concat(channels, ','))
 redis.call('ZADD', KEYS[2], now, aid)
-if ARGV[5] ~= '1' then
+if not deliver then
   emit(KEYS[3], 'article_known', aid, '', '', 0, 'backfill', now)
   return {'known'}
 end

@@ -171,3 +171,12 @@ async def test_texts_are_russian_by_default(redis_server: EmbeddedRedis, sandbox
         assert await bot.reply(EDITOR) == "Неверные аргументы: /retry ID [channel]"
         bot.send(EDITOR, "/help")
         assert (await bot.reply(EDITOR)).startswith("Команды\n/post URL [канал ...]")
+
+
+async def test_post_delivers_an_article_a_feed_backfill_only_remembered(bot: Bot) -> None:
+    article = await bot.app.editorial.fetch(bot.page_url)
+    await bot.app.submit(article, deliver=False)  # what a feed's backfill does
+    assert await bot.app.store.deliveries(article.id) == []
+    bot.send(EDITOR, f"/post {bot.page_url} tg-main")
+    assert (await bot.reply(EDITOR)).startswith("Article taken")
+    await bot.state(article.id, "tg-main", State.SENT)
