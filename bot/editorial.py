@@ -88,14 +88,15 @@ class Editorial:
 
     # --- access ----------------------------------------------------------
 
-    async def allow_command(self, user_id: int) -> bool:
-        """At most COMMANDS_PER_MINUTE commands a minute per editor (a flood stops there)."""
+    async def count_command(self, user_id: int) -> int:
+        """This user's commands in the current minute, this one included (flood limit:
+        COMMANDS_PER_MINUTE for editors; strangers are answered once a minute)."""
         key = self.store.keys.commands(user_id)
         pipe = self.store.redis.pipeline(transaction=True)
         pipe.set(key, 0, ex=60, nx=True)  # the minute starts with the first command
         pipe.incr(key)
         _, count = await pipe.execute()
-        return int(count) <= COMMANDS_PER_MINUTE
+        return int(count)
 
     async def cached_member(self, user_id: int) -> bool | None:
         raw = await self.store.redis.get(self.store.keys.member(user_id))

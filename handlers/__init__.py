@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import structlog
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
@@ -31,11 +32,13 @@ from handlers.access import EditorsOnly
 from handlers.alerts import Notifier
 from handlers.texts import Texts
 
+log = structlog.get_logger("editors_bot")
+
 
 @dataclass(frozen=True, slots=True)
 class Webhook:
     url: str  # the public URL Telegram posts to
-    secret: str
+    secret: str = field(repr=False)
     host: str  # where this process listens (behind the TLS proxy)
     port: int
 
@@ -50,13 +53,25 @@ class EditorsBot:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Take updates (long polling, or the webhook) and tell the editors' chat what
-        happens, until `stop`."""
+        happens, until `stop`. Telegram unreachable or the port taken is retried with
+        backoff and logged: the editors' bot must never stop deliveries."""
         alerts = asyncio.create_task(self.notifier.run(stop))
+        delay = 1.0
         try:
-            if self.webhook is None:
-                await self._poll(stop)
-            else:
-                await self._serve(stop, self.webhook)
+            while not stop.is_set():
+                try:
+                    if self.webhook is None:
+                        await self._poll(stop)
+                    else:
+                        await self._serve(stop, self.webhook)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    log.warning("editors' bot error, retrying", error=type(exc).__name__,
+                                retry_in=delay)  # fmt: skip
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), delay)
+                    delay = min(delay * 2, 60.0)
         finally:
             alerts.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -104,7 +119,8 @@ def build_dispatcher(editorial: Editorial, settings: Settings, redis: Redis) -> 
     prefix = editorial.store.keys.prefix
     keys = DefaultKeyBuilder(prefix=f"{prefix}:fsm", with_bot_id=True)
     dispatcher = Dispatcher(
-        storage=RedisStorage(redis, key_builder=keys),
+        # an abandoned "edit text" step ends by itself after an hour
+        storage=RedisStorage(redis, key_builder=keys, state_ttl=3600, data_ttl=3600),
         events_isolation=RedisEventIsolation(redis, key_builder=keys),
     )
     texts = Texts(settings.language)
@@ -112,6 +128,7 @@ def build_dispatcher(editorial: Editorial, settings: Settings, redis: Redis) -> 
     dispatcher.message.outer_middleware(_only_commands_in_groups)
     dispatcher.message.outer_middleware(access)
     dispatcher.callback_query.outer_middleware(access)
+    dispatcher.message.outer_middleware(approval.end_edit_on_command)
     dispatcher.include_router(approval.make_router())
     dispatcher.include_router(commands.make_router())
     dispatcher["editorial"] = editorial

@@ -17,7 +17,7 @@ from typing import Any
 
 import structlog
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramRetryAfter
 
 from bot.editorial import EditorError, Editorial
 from handlers.approval import approval_keyboard, held_keyboard
@@ -28,6 +28,9 @@ STORM = 5  # more alerts than this within GROUP_WINDOW become one message
 GROUP_WINDOW = 2.0  # seconds
 SHOWN_IN_GROUP = 10
 CODE = re.compile(r"^permanent \((\w+)\)")  # bot/delivery.py names a failure's cause so
+LINE_CHARS = 300  # an alert's line in a grouped message
+MESSAGE_CHARS = 3900  # under Telegram's 4,096 after the HTML is parsed
+TAG = re.compile(r"<[^>]*>")
 ACCESS_CODES = frozenset(
     {"unauthorized", "forbidden", "kicked", "not_member", "token", "permission"}
 )
@@ -68,31 +71,45 @@ class Notifier:
         """Ask for the approvals among `events`; return their alerts (text, buttons)."""
         alerts: list[tuple[str, Any]] = []
         for event in events:
-            kind, state = event.get("type"), event.get("state")
-            aid, channel = event.get("article_id", ""), event.get("channel", "")
-            if kind == "state" and state == "awaiting_approval":
-                await self.ask_approval(aid, channel)
-            elif kind == "state" and state == "held":
-                alerts.append(await self.held(aid, channel))
-            elif kind == "state" and state == "failed":
-                code = CODE.match(event.get("note", ""))
-                alerts.append((await self.failed(aid, channel, code[1] if code else ""), None))
-            elif kind == "feed_failing":
-                feed = html.escape(event.get("feed", ""))
-                note = html.escape(event.get("note", ""))
-                text = f"⚠️ Feed <b>{feed}</b> failed {event.get('attempt')} polls in a row: {note}"
-                alerts.append((text, None))
+            try:
+                alerts += await self._alerts_of(event)
+            except Exception:  # one bad event must not lose the rest of the batch
+                log.exception("alert failed", event=event.get("type"))
+        return alerts
+
+    async def _alerts_of(self, event: dict[str, str]) -> list[tuple[str, Any]]:
+        alerts: list[tuple[str, Any]] = []
+        kind, state = event.get("type"), event.get("state")
+        aid, channel = event.get("article_id", ""), event.get("channel", "")
+        if kind == "state" and state == "awaiting_approval":
+            await self.ask_approval(aid, channel)
+        elif kind == "state" and state == "held":
+            alerts.append(await self.held(aid, channel))
+        elif kind == "state" and state == "failed":
+            code = CODE.match(event.get("note", ""))
+            alerts.append((await self.failed(aid, channel, code[1] if code else ""), None))
+        elif kind == "feed_failing":
+            feed = html.escape(event.get("feed", ""))
+            note = html.escape(event.get("note", "")[:300])
+            text = f"⚠️ Feed <b>{feed}</b> failed {event.get('attempt')} polls in a row: {note}"
+            alerts.append((text, None))
         return alerts
 
     async def flush(self, alerts: list[tuple[str, Any]]) -> None:
-        if len(alerts) > STORM:
-            lines = [text for text, _ in alerts[:SHOWN_IN_GROUP]]
-            more = len(alerts) - SHOWN_IN_GROUP
-            tail = [f"… and {more} more"] if more > 0 else []
-            await self.send("\n".join([f"🚨 {len(alerts)} alerts at once:", *lines, *tail]))
-            return
-        for text, markup in alerts:
+        """Alerts with buttons (held deliveries) always go one by one: the buttons are
+        the only way to settle them; the others, in a storm, as one message."""
+        with_buttons = [a for a in alerts if a[1] is not None]
+        plain = [text for text, markup in alerts if markup is None]
+        for text, markup in with_buttons:
             await self.send(text, markup)
+        if len(plain) <= STORM:
+            for text in plain:
+                await self.send(text)
+            return
+        lines = [_shorten(text, LINE_CHARS) for text in plain[:SHOWN_IN_GROUP]]
+        more = len(plain) - SHOWN_IN_GROUP
+        tail = [f"… and {more} more"] if more > 0 else []
+        await self.send("\n".join([f"🚨 {len(plain)} alerts at once:", *lines, *tail]))
 
     async def ask_approval(self, article_id: str, channel: str) -> None:
         try:
@@ -116,7 +133,13 @@ class Notifier:
             f"📝 {self.texts('approval', channel=html.escape(channel))} · <code>{article_id}</code>"
         )
         body = "\n\n".join(part for part in (head, text, warnings) if part)
-        await self.send(body[:4000], approval_keyboard(article_id, channel, self.texts))
+        # Too long, or refused: the post's text shown as plain text, cut (never its HTML)
+        plain = html.escape(_shorten(html.unescape(TAG.sub("", text)), 3000))
+        fallback = "\n\n".join(part for part in (head, plain, warnings) if part)
+        keyboard = approval_keyboard(article_id, channel, self.texts)
+        if len(body) > MESSAGE_CHARS:
+            body = fallback
+        await self.send(body, keyboard, fallback=fallback)
 
     async def held(self, article_id: str, channel: str) -> tuple[str, Any]:
         title = await self._title(article_id)
@@ -151,7 +174,7 @@ class Notifier:
             return ""
         return html.escape(article.title[:100])
 
-    async def send(self, text: str, markup: Any = None) -> None:
+    async def send(self, text: str, markup: Any = None, fallback: str | None = None) -> None:
         for chat in self.targets:
             for _ in range(3):
                 try:
@@ -161,6 +184,24 @@ class Notifier:
                     break
                 except TelegramRetryAfter as exc:
                     await asyncio.sleep(exc.retry_after)
-                except TelegramAPIError:
-                    log.warning("alert not delivered", chat=chat)
+                except TelegramBadRequest as exc:
+                    if fallback is None or text == fallback:
+                        log.warning("alert refused", chat=chat, error=exc.message, chars=len(text))
+                        break
+                    text = fallback
+                except TelegramAPIError as exc:
+                    log.warning("alert not delivered", chat=chat, error=type(exc).__name__)
                     break
+            else:
+                log.warning("alert not delivered: rate limited three times", chat=chat)
+
+
+def _shorten(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters; an HTML line is cut as plain text."""
+    if len(text) <= limit:
+        return text
+    if "<" in text:
+        text = html.escape(html.unescape(TAG.sub("", text)))
+        if len(text) <= limit:
+            return text
+    return text[: limit - 1].rsplit(" ", 1)[0] + "…"

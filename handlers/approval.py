@@ -7,13 +7,21 @@ from __future__ import annotations
 
 import contextlib
 import html
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardMarkup,
+    Message,
+    TelegramObject,
+)
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.editorial import EditorError, Editorial
@@ -22,7 +30,7 @@ from handlers.texts import Texts
 
 DELAY_MS = 3600 * 1000
 # Button action -> the decision it makes (bot/lua/decide.lua).
-ACTIONS = {"approve": "approve", "skip": "skip", "delay": "delay", "resend": "retry"}
+ACTIONS = {"approve": "approve", "skip": "skip", "delay": "delay", "resend": "resend"}
 ACTIONS["confirm"] = "confirm"
 
 
@@ -66,7 +74,11 @@ async def start_edit(
     await state.update_data(article=callback_data.article, channel=callback_data.channel)
     await query.answer()
     if query.message is not None:
-        await query.message.answer(texts("send_text", channel=html.escape(callback_data.channel)))
+        # ForceReply: in a group with privacy mode the bot sees only replies to itself
+        await query.message.answer(
+            texts("send_text", channel=html.escape(callback_data.channel)),
+            reply_markup=ForceReply(selective=True),
+        )
 
 
 async def decide(
@@ -117,6 +129,19 @@ async def take_text(
         )
 
 
+async def end_edit_on_command(
+    handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+    event: TelegramObject,
+    data: dict[str, Any],
+) -> Any:
+    """A command sent while editing ends the edit: the command runs, the text stays."""
+    state: FSMContext | None = data.get("state")
+    command = isinstance(event, Message) and (event.text or "").startswith("/")
+    if command and state is not None and await state.get_state() == Editing.text.state:
+        await state.clear()
+    return await handler(event, data)
+
+
 def _is_html(editorial: Editorial, channel: str) -> bool:
     config = editorial.config.channel(channel)
     return config is not None and config.kind == "telegram"
@@ -127,5 +152,5 @@ def make_router() -> Router:
     router = Router(name="approval")
     router.callback_query.register(start_edit, Decide.filter(F.action == "edit"))
     router.callback_query.register(decide, Decide.filter(F.action.in_(ACTIONS)))
-    router.message.register(take_text, Editing.text, F.text)
+    router.message.register(take_text, Editing.text, F.text, ~F.text.startswith("/"))
     return router

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
 
@@ -59,12 +60,20 @@ async def reply(message: Message, text: str) -> None:
     size = 0
     for line in text.split("\n"):
         if chunk and size + len(line) + 1 > MESSAGE_LIMIT:
-            await message.answer("\n".join(chunk), disable_web_page_preview=True)
+            await _send(message, "\n".join(chunk))
             chunk, size = [], 0
         chunk.append(line[:MESSAGE_LIMIT])
         size += len(line) + 1
     if chunk:
-        await message.answer("\n".join(chunk), disable_web_page_preview=True)
+        await _send(message, "\n".join(chunk))
+
+
+async def _send(message: Message, text: str) -> None:
+    """HTML, or, when a cut left a tag open (Telegram refuses it), the same as text."""
+    try:
+        await message.answer(text, disable_web_page_preview=True)
+    except TelegramBadRequest:
+        await message.answer(text, parse_mode=None, disable_web_page_preview=True)
 
 
 def split_args(command: CommandObject) -> list[str]:

@@ -11,6 +11,7 @@
 -- edit        awaiting_approval                            awaiting_approval, new payload
 -- cancel      awaiting_approval queued retry_wait held     cancelled
 -- retry       failed cancelled held                        queued (attempts from 0)
+-- resend      held                                         queued (the Resend button)
 -- confirm     held                                         sent (the editor saw the post)
 -- deleted     sent                                         deleted (retracted on the platform)
 local dkey, now, action, who = KEYS[1], ARGV[4], ARGV[3], ARGV[5]
@@ -23,6 +24,7 @@ local FROM = {
   edit = {awaiting_approval = true},
   cancel = {awaiting_approval = true, queued = true, retry_wait = true, held = true},
   retry = {failed = true, cancelled = true, held = true},
+  resend = {held = true},
   confirm = {held = true},
   deleted = {sent = true},
 }
@@ -30,9 +32,9 @@ local state = redis.call('HGET', dkey, 'state')
 if not state or not FROM[action] or not FROM[action][state] then return {0, state or ''} end
 
 local to, note = state, action .. ' by ' .. who
-if action == 'approve' or action == 'retry' then
+if action == 'approve' or action == 'retry' or action == 'resend' then
   to = 'queued'
-  if action == 'retry' then
+  if action ~= 'approve' then
     -- an editor's resend of a held delivery is a decision: do not hold it again
     redis.call('HSET', dkey, 'attempts', 0, 'crashes', 0)
     redis.call('HDEL', dkey, 'ambiguous_since')
@@ -48,6 +50,12 @@ elseif action == 'skip' or action == 'cancel' then
   redis.call('ZREM', KEYS[4], member)
 elseif action == 'edit' then
   redis.call('HSET', dkey, 'payload', ARGV[6], 'edited_by', who)
+  -- the editors get the full approval time again to read the new text
+  local wait = tonumber(redis.call('HGET', dkey, 'approval_ms')) or 0
+  if wait > 0 then
+    redis.call('HSET', dkey, 'approve_by', tonumber(now) + wait)
+    redis.call('ZADD', KEYS[4], tonumber(now) + wait, member)
+  end
 elseif action == 'confirm' then
   to = 'sent'
   redis.call('HSET', dkey, 'last_error', '')

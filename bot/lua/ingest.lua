@@ -19,7 +19,8 @@ if old_hash and not replan then
   for i = 7, #ARGV, 3 do
     local dkey = KEYS[4 + (i - 4) / 3]
     local state = redis.call('HGET', dkey, 'state')
-    if ARGV[i + 1] ~= '' and (state == 'queued' or state == 'retry_wait'
+    local edited = redis.call('HEXISTS', dkey, 'edited_by') == 1  -- an editor's text stays
+    if ARGV[i + 1] ~= '' and not edited and (state == 'queued' or state == 'retry_wait'
         or state == 'awaiting_approval') then
       redis.call('HSET', dkey, 'payload', ARGV[i + 1])
     end
@@ -50,7 +51,7 @@ for i = 7, #ARGV, 3 do
     redis.call('XADD', KEYS[4], '*', 'job', member)
   elseif tonumber(ARGV[i + 2]) > 0 then
     local by = tonumber(now) + tonumber(ARGV[i + 2])
-    redis.call('HSET', dkey, 'approve_by', by)
+    redis.call('HSET', dkey, 'approve_by', by, 'approval_ms', ARGV[i + 2])
     redis.call('ZADD', KEYS[5 + (#ARGV - 6) / 3], by, member)
   end
   emit(KEYS[3], 'state', aid, channel, state, 0, '', now)

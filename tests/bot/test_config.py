@@ -136,3 +136,9 @@ def test_a_bad_post_setting_is_one_sentence(tmp_path: Path, extra: str, expected
         load(tmp_path, GOOD.replace('chat = "@profitkz"', f'chat = "@profitkz"\n{extra}'))
     assert expected in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_an_unknown_time_zone_is_refused_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSBOT_TIMEZONE", "Mars/Olympus")
+    with pytest.raises(ConfigError, match="'Mars/Olympus' is not a time zone name"):
+        load_settings(_env_file=None)

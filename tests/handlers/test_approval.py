@@ -82,14 +82,46 @@ async def test_edit_text_is_checked_before_it_is_accepted(
         assert "the text is 1100 characters, over Telegram's 1024 for a caption" in refused
         assert "the post was not changed" in refused
         bot.send(EDITOR, "Новый текст <без разметки> & с амперсандом", chat=EDITORS_CHAT)
-        assert await bot.reply(EDITORS_CHAT) == "Text for tg-approve accepted."
-        bot.press(EDITOR, request, buttons(request)["Publish now"])
-        await bot.reply(EDITORS_CHAT)
+        accepted, again = await bot.replies(EDITORS_CHAT, 2)
+        assert accepted.text == "Text for tg-approve accepted."
+        # the editors are asked again, with the text they will approve
+        assert again.text is not None and "Новый текст <без разметки> & с амперсандом" in again.text
+        bot.press(EDITOR, again, buttons(again)["Publish now"])
+        assert await bot.reply(EDITORS_CHAT) == f"tg-approve: queued — decided by @u{EDITOR}"
         await bot.state(aid, "tg-approve", State.SENT)
         [post] = sandbox.telegram.posts_in("@newsbot_approve")
         assert post.caption == "Новый текст <без разметки> & с амперсандом"
         [delivery] = await bot.app.store.deliveries(aid)
         assert "edit by @u111" in [t.note for t in delivery.history]
+
+
+async def test_a_command_while_editing_runs_and_ends_the_edit(
+    redis_server: EmbeddedRedis, sandbox: Sandbox
+) -> None:
+    async with running_bot(redis_server, sandbox) as bot:
+        aid, request = await post_for_approval(bot)
+        bot.press(EDITOR, request, buttons(request)["Edit text"])
+        prompt = (await bot.replies(EDITORS_CHAT))[0]
+        assert prompt.reply_markup == {"force_reply": True, "selective": True}
+        bot.send(EDITOR, f"/status {aid}", chat=EDITORS_CHAT)
+        assert "tg-approve: awaiting_approval" in await bot.reply(EDITORS_CHAT)
+        bot.send(EDITOR, "this is conversation, not a post", chat=EDITORS_CHAT)
+        await bot.quiet(EDITORS_CHAT)
+        [delivery] = await bot.app.store.deliveries(aid)
+        assert "conversation" not in delivery.payload
+
+
+async def test_a_long_text_post_is_shown_for_approval_as_plain_text(
+    redis_server: EmbeddedRedis, sandbox: Sandbox
+) -> None:
+    long = [{"id": "tg-long", "kind": "telegram", "chat": "@newsbot_long", "approval": True,
+             "summary_max": 4000, "template": "<b>{{ title }}</b>\n\n{{ summary }}\n\n"
+             "{{ 'слово ' * 600 }}<a href=\"{{ url }}\">{{ read_more }}</a>"}]  # fmt: skip
+    async with running_bot(redis_server, sandbox, channels=long) as bot:
+        _aid, request = await post_for_approval(bot, "tg-long")
+        assert request.text is not None and "слово слово" in request.text
+        assert len(request.text) <= 4096
+        assert list(buttons(request)) == ["Publish now", "Skip", "Edit text", "Delay 1 h"]
 
 
 async def test_nobody_deciding_publishes_after_the_approval_timeout(
@@ -140,10 +172,15 @@ async def test_failures_are_alerted_a_storm_is_grouped_and_a_token_problem_named
         # Six failures read together: one grouped message, not six.
         events = [{"type": "state", "state": "failed", "article_id": "0" * 16, "channel": f"c{n}",
                    "note": ""} for n in range(6)]  # fmt: skip
+        # ... and a held delivery among them keeps its own message and buttons
+        events.insert(3, {"type": "state", "state": "held", "article_id": "1" * 16,
+                          "channel": "tg-main", "note": ""})  # fmt: skip
         for event in events:
             await bot.app.redis.xadd(bot.app.store.keys.events, event)
-        [grouped] = await bot.replies(EDITORS_CHAT, timeout=20)
+        held, grouped = await bot.replies(EDITORS_CHAT, 2, timeout=20)
+        assert list(buttons(held)) == ["Resend", "It is there"]
         assert grouped.text is not None and grouped.text.startswith("🚨 6 alerts at once:")
+        assert grouped.reply_markup is None
         await bot.quiet(EDITORS_CHAT)
 
 

@@ -3,6 +3,7 @@ command's good and wrong-argument paths, pause and resume."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -10,7 +11,15 @@ import pytest
 from bot.models import State
 from bot.redis_embedded import EmbeddedRedis
 from bot.sandbox import Sandbox
-from tests.handlers.harness import EDITOR, MEMBER, OUTSIDER, STRANGER, Bot, running_bot
+from tests.handlers.harness import (
+    EDITOR,
+    EDITORS_CHAT,
+    MEMBER,
+    OUTSIDER,
+    STRANGER,
+    Bot,
+    running_bot,
+)
 
 
 @pytest.fixture
@@ -154,13 +163,48 @@ async def test_channels_and_stats(bot: Bot) -> None:
     assert "tg-main: sent 1" in await bot.reply(EDITOR)
 
 
+async def audited(bot: Bot, entries: int) -> None:
+    """Wait until the audit stream holds `entries` (updates are handled concurrently)."""
+    deadline = asyncio.get_running_loop().time() + 15
+    while len(await bot.app.store.read_audit()) < entries:
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.1)
+
+
 async def test_a_flood_of_commands_is_stopped(bot: Bot) -> None:
-    for _ in range(22):
+    for _ in range(45):
         bot.send(EDITOR, "/help")
-    texts = [m.text for m in await bot.replies(EDITOR, 22)]
-    assert texts.count("Too many commands: wait a minute.") == 2
+    texts = [m.text for m in await bot.replies(EDITOR, 21)]
+    assert texts.count("Too many commands: wait a minute.") == 1
+    await audited(bot, 40)
+    await bot.quiet(EDITOR, 1.0)  # one notice, not one per command
     outcomes = [e["outcome"] for e in await bot.app.store.read_audit()]
-    assert outcomes.count("flood") == 2
+    assert (outcomes.count("allowed"), outcomes.count("flood")) == (20, 20)
+
+
+async def test_a_stranger_flooding_gets_one_refusal_and_a_bounded_audit(bot: Bot) -> None:
+    for _ in range(45):
+        bot.send(STRANGER, "/pause")
+    assert await bot.reply(STRANGER) == "This bot is for editors only."
+    await audited(bot, 40)
+    await bot.quiet(STRANGER, 1.0)
+    assert len(await bot.app.store.read_audit()) == 40
+    assert await bot.app.store.paused_by() is None
+
+
+async def test_a_stranger_pressing_a_button_is_refused(bot: Bot) -> None:
+    bot.send(EDITOR, f"/post {bot.page_url} tg-approve")
+    await bot.reply(EDITOR)
+    [aid] = await bot.app.store.recent_article_ids()
+    [request] = await bot.replies(EDITORS_CHAT)
+    markup = request.reply_markup or {}
+    publish = markup["inline_keyboard"][0][0]["callback_data"]
+    bot.press(STRANGER, request, publish)
+    await asyncio.sleep(1)
+    [answer] = bot.sandbox.telegram.callback_answers
+    assert (answer["text"], answer["show_alert"]) == ("This bot is for editors only.", True)
+    [delivery] = await bot.app.store.deliveries(aid)
+    assert delivery.state is State.AWAITING_APPROVAL
 
 
 async def test_texts_are_russian_by_default(redis_server: EmbeddedRedis, sandbox: Sandbox) -> None:
