@@ -36,8 +36,24 @@ WAITING = (
 Submit = Callable[..., Awaitable[IngestResult]]
 
 
+MESSAGES = {
+    "no_channel": "there is no active channel {channel!r}: use one of {names}",
+    "not_a_link": "{url!r} is not a link: send /post https://... [channel ...]",
+    "unknown_article": "no article {ref!r} is known: send its link or id from /queue",
+    "no_delivery": "article {article} has no delivery to {channel!r}: it has {names}",
+    "no_post_to_edit": "article {article} has no post for {channel!r} to edit",
+    "text_refused": "{reason}; the post was not changed",
+}
+
+
 class EditorError(Exception):
-    """A request an editor made that cannot be done; the message says why and what to do."""
+    """A request an editor made that cannot be done; the message says why and what to do.
+    `key` and `values` let the editors' bot say it in the editors' language."""
+
+    def __init__(self, key: str, **values: str) -> None:
+        super().__init__(MESSAGES[key].format(**values))
+        self.key = key
+        self.values = values
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,9 +132,7 @@ class Editorial:
         active = [c.id for c in self.config.active_channels]
         unknown = [c for c in wanted if c not in active]
         if unknown:
-            raise EditorError(
-                f"there is no active channel {unknown[0]!r}: use one of {', '.join(active)}"
-            )
+            raise EditorError("no_channel", channel=unknown[0], names=", ".join(active))
         return tuple(wanted) or tuple(active)
 
     async def fetch(self, url: str) -> Article:
@@ -134,7 +148,7 @@ class Editorial:
         """Ingest an article now: (article, its deliveries, new?). A known article is
         not posted again: its deliveries say where and when it went."""
         if not url.startswith(("http://", "https://")):
-            raise EditorError(f"{url!r} is not a link: send /post https://... [channel ...]")
+            raise EditorError("not_a_link", url=url)
         targets = self.channel_ids(channels)
         known = await self.store.find_article(url)
         if known is not None and await self.store.deliveries(known):
@@ -157,7 +171,7 @@ class Editorial:
         aid = await self.store.find_article(ref)
         article = await self.store.get_article(aid) if aid else None
         if aid is None or article is None:
-            raise EditorError(f"no article {ref!r} is known: send its link or id from /queue")
+            raise EditorError("unknown_article", ref=ref)
         return article, await self.store.deliveries(aid)
 
     async def post_of(
@@ -167,7 +181,8 @@ class Editorial:
         article, deliveries = await self.find(article_id)
         delivery = next((d for d in deliveries if d.channel == channel), None)
         if delivery is None:
-            raise EditorError(f"article {article_id} has no delivery to {channel!r}")
+            names = ", ".join(d.channel for d in deliveries) or "none"
+            raise EditorError("no_delivery", article=article_id, channel=channel, names=names)
         payload = Payload.from_json(delivery.payload) if delivery.payload else None
         return article, delivery, payload
 
@@ -199,9 +214,7 @@ class Editorial:
         article, deliveries = await self.find(ref)
         if channel is not None and channel not in {d.channel for d in deliveries}:
             names = ", ".join(d.channel for d in deliveries) or "none"
-            raise EditorError(
-                f"article {article.id} has no delivery to {channel!r}: it has {names}"
-            )
+            raise EditorError("no_delivery", article=article.id, channel=channel, names=names)
         decisions = []
         for d in deliveries:
             if channel is None or d.channel == channel:
@@ -216,13 +229,13 @@ class Editorial:
         delivery = next((d for d in deliveries if d.channel == channel), None)
         config = self.config.channel(channel)
         if delivery is None or config is None or not delivery.payload:
-            raise EditorError(f"article {article.id} has no post for {channel!r} to edit")
+            raise EditorError("no_post_to_edit", article=article.id, channel=channel)
         try:
             payload = load_platform(config.kind).with_text(
                 Payload.from_json(delivery.payload), text
             )
         except ValueError as exc:
-            raise EditorError(f"{exc}; the post was not changed") from None
+            raise EditorError("text_refused", reason=str(exc)) from None
         applied, state = await self.store.decide(
             article.id, channel, "edit", who, payload.to_json()
         )
@@ -248,7 +261,8 @@ class Editorial:
             applied, state = await self.store.decide(article.id, d.channel, "deleted", who)
             decisions.append(Decision(d.channel, applied, state))
         if channel is not None and not decisions:
-            raise EditorError(f"article {article.id} has no delivery to {channel!r}")
+            names = ", ".join(d.channel for d in deliveries) or "none"
+            raise EditorError("no_delivery", article=article.id, channel=channel, names=names)
         return decisions
 
     async def pause(self, who: str) -> None:

@@ -90,7 +90,7 @@ async def decide(
             callback_data.article, callback_data.channel, ACTIONS[callback_data.action], who, value
         )
     except EditorError as exc:
-        await query.answer(str(exc)[:200], show_alert=True)
+        await query.answer(texts.problem(exc)[:200], show_alert=True)
         return
     channel = html.escape(decision.channel)
     if decision.applied:
@@ -118,7 +118,7 @@ async def take_text(
             who,
         )
     except EditorError as exc:
-        await message.answer(texts("error", error=html.escape(str(exc))))
+        await message.answer(texts("error", error=html.escape(texts.problem(exc))))
         return  # still editing: the next message is taken as the text
     await state.clear()
     if decision.applied:

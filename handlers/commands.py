@@ -98,7 +98,7 @@ async def post(
     try:
         article, deliveries, new = await editorial.post(args[0], args[1:], who)
     except (EditorError, PreviewError) as exc:
-        await message.answer(texts("error", error=html.escape(str(exc))))
+        await message.answer(texts("error", error=html.escape(texts.problem(exc))))
         return
     head = texts("posted" if new else "already", title=html.escape(article.title))
     lines = [head, f"id <code>{article.id}</code>", *map(delivery_line, deliveries)]
@@ -115,7 +115,7 @@ async def preview(
     try:
         _article, previews = await editorial.preview(args[0])
     except (EditorError, PreviewError) as exc:
-        await message.answer(texts("error", error=html.escape(str(exc))))
+        await message.answer(texts("error", error=html.escape(texts.problem(exc))))
         return
     for p in previews:
         await reply(message, preview_text(p))
@@ -131,7 +131,7 @@ async def status(
     try:
         article, deliveries = await editorial.find(args[0])
     except EditorError as exc:
-        await message.answer(texts("error", error=html.escape(str(exc))))
+        await message.answer(texts("error", error=html.escape(texts.problem(exc))))
         return
     lines = [f"<b>{html.escape(article.title)}</b>", f"id <code>{article.id}</code>"]
     paused = await editorial.paused_by()
@@ -175,7 +175,7 @@ async def _decide(
         else:
             decisions = await editorial.decide(args[0], channel, name, who)
     except EditorError as exc:
-        await message.answer(texts("error", error=html.escape(str(exc))))
+        await message.answer(texts("error", error=html.escape(texts.problem(exc))))
         return
     await reply(message, decision_lines(decisions, texts))
 

@@ -91,6 +91,16 @@ TEXTS: dict[str, dict[str, str]] = {
     },
 }
 
+# The core's EditorError in Russian, by key (English is the core's own text).
+PROBLEMS_RU = {
+    "no_channel": "нет активного канала {channel!r}: используйте один из {names}",
+    "not_a_link": "{url!r} — не ссылка: отправьте /post https://... [канал ...]",
+    "unknown_article": "статья {ref!r} неизвестна: пришлите её ссылку или id из /queue",
+    "no_delivery": "у статьи {article} нет публикации в {channel!r}: есть {names}",
+    "no_post_to_edit": "у статьи {article} нет поста для {channel!r}, чтобы его править",
+    "text_refused": "{reason}; пост не изменён",
+}
+
 USAGE = {
     "post": "/post URL [channel ...]",
     "preview": "/preview URL",
@@ -104,6 +114,15 @@ USAGE = {
 class Texts:
     def __init__(self, language: str) -> None:
         self.table = TEXTS.get(language, TEXTS["ru"])
+        self.problems = PROBLEMS_RU if language == "ru" else {}
 
     def __call__(self, key: str, **values: Any) -> str:
         return self.table[key].format(**values)
+
+    def problem(self, exc: Exception) -> str:
+        """Why a request failed, in the editors' language when the core gave a key
+        (a platform's or a page's own words stay as they were)."""
+        key = getattr(exc, "key", None)
+        template = self.problems.get(key) if isinstance(key, str) else None
+        values = getattr(exc, "values", {})
+        return template.format(**values) if template else str(exc)

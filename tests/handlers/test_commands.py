@@ -215,6 +215,11 @@ async def test_texts_are_russian_by_default(redis_server: EmbeddedRedis, sandbox
         assert await bot.reply(EDITOR) == "Неверные аргументы: /retry ID [channel]"
         bot.send(EDITOR, "/help")
         assert (await bot.reply(EDITOR)).startswith("Команды\n/post URL [канал ...]")
+        bot.send(EDITOR, "/status 0123456789abcdef")
+        assert await bot.reply(EDITOR) == (
+            "Не получилось: статья '0123456789abcdef' неизвестна: "
+            "пришлите её ссылку или id из /queue"
+        )
 
 
 async def test_post_delivers_an_article_a_feed_backfill_only_remembered(bot: Bot) -> None:
