@@ -70,20 +70,28 @@ class Notifier:
     async def collect(self, events: list[dict[str, str]]) -> list[tuple[str, Any]]:
         """Ask for the approvals among `events`; return their alerts (text, buttons)."""
         alerts: list[tuple[str, Any]] = []
+        approvals: dict[str, list[str]] = {}  # one request per article, all its channels
         for event in events:
+            if event.get("type") == "state" and event.get("state") == "awaiting_approval":
+                channels = approvals.setdefault(event.get("article_id", ""), [])
+                channels.append(event.get("channel", ""))
+                continue
             try:
                 alerts += await self._alerts_of(event)
             except Exception:  # one bad event must not lose the rest of the batch
                 log.exception("alert failed", event=event.get("type"))
+        for article_id, channels in approvals.items():
+            try:
+                await self.ask_approval(article_id, channels)
+            except Exception:
+                log.exception("approval request failed", article_id=article_id)
         return alerts
 
     async def _alerts_of(self, event: dict[str, str]) -> list[tuple[str, Any]]:
         alerts: list[tuple[str, Any]] = []
         kind, state = event.get("type"), event.get("state")
         aid, channel = event.get("article_id", ""), event.get("channel", "")
-        if kind == "state" and state == "awaiting_approval":
-            await self.ask_approval(aid, channel)
-        elif kind == "state" and state == "held":
+        if kind == "state" and state == "held":
             alerts.append(await self.held(aid, channel))
         elif kind == "state" and state == "failed":
             code = CODE.match(event.get("note", ""))
@@ -111,32 +119,38 @@ class Notifier:
         tail = [f"… and {more} more"] if more > 0 else []
         await self.send("\n".join([f"🚨 {len(plain)} alerts at once:", *lines, *tail]))
 
-    async def ask_approval(self, article_id: str, channel: str) -> None:
-        try:
-            _article, _delivery, payload = await self.editorial.post_of(article_id, channel)
-        except EditorError:
+    async def ask_approval(self, article_id: str, channels: list[str]) -> None:
+        """One message for an article waiting for the editors: each channel's post as
+        it would go out, the warnings, and the buttons of every channel."""
+        parts: list[str] = []
+        plain_parts: list[str] = []
+        warnings = ""
+        for channel in channels:
+            try:
+                _article, _delivery, payload = await self.editorial.post_of(article_id, channel)
+            except EditorError:
+                continue
+            text = ""
+            if payload is not None:
+                params = payload.params
+                text = str(
+                    params.get("caption") or params.get("text") or params.get("message") or ""
+                )
+                if payload.method not in ("sendPhoto", "sendMessage"):
+                    text = html.escape(text)
+                warnings = "\n".join(f"⚠️ {html.escape(w.message)}" for w in payload.warnings)
+            label = f"<b>{html.escape(channel)}</b>\n" if len(channels) > 1 else ""
+            parts.append(label + text)
+            cut = 3000 // len(channels)
+            plain_parts.append(label + html.escape(_shorten(html.unescape(TAG.sub("", text)), cut)))
+        if not parts:
             return
-        text = ""
-        if payload is not None:
-            text = str(
-                payload.params.get("caption")
-                or payload.params.get("text")
-                or payload.params.get("message")
-                or ""
-            )
-            if payload.method not in ("sendPhoto", "sendMessage"):
-                text = html.escape(text)
-        warnings = (
-            "\n".join(f"⚠️ {html.escape(w.message)}" for w in payload.warnings) if payload else ""
-        )
-        head = (
-            f"📝 {self.texts('approval', channel=html.escape(channel))} · <code>{article_id}</code>"
-        )
-        body = "\n\n".join(part for part in (head, text, warnings) if part)
-        # Too long, or refused: the post's text shown as plain text, cut (never its HTML)
-        plain = html.escape(_shorten(html.unescape(TAG.sub("", text)), 3000))
-        fallback = "\n\n".join(part for part in (head, plain, warnings) if part)
-        keyboard = approval_keyboard(article_id, channel, self.texts)
+        names = html.escape(", ".join(channels))
+        head = f"📝 {self.texts('approval', channel=names)} · <code>{article_id}</code>"
+        body = "\n\n".join(part for part in (head, *parts, warnings) if part)
+        # Too long, or refused: the posts' text shown as plain text, cut (never their HTML)
+        fallback = "\n\n".join(part for part in (head, *plain_parts, warnings) if part)
+        keyboard = approval_keyboard(article_id, channels, self.texts)
         if len(body) > MESSAGE_CHARS:
             body = fallback
         await self.send(body, keyboard, fallback=fallback)

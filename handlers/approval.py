@@ -46,14 +46,16 @@ class Editing(StatesGroup):
     text = State()
 
 
-def approval_keyboard(article_id: str, channel: str, texts: Texts) -> InlineKeyboardMarkup:
+def approval_keyboard(article_id: str, channels: list[str], texts: Texts) -> InlineKeyboardMarkup:
+    """Four buttons per channel: two rows for one channel, one row (named) for several."""
     kb = InlineKeyboardBuilder()
-    for action in ("approve", "skip", "edit", "delay"):
-        kb.button(
-            text=texts(action),
-            callback_data=Decide(action=action, article=article_id, channel=channel),
-        )
-    kb.adjust(2)
+    for channel in channels:
+        for action in ("approve", "skip", "edit", "delay"):
+            label = texts(action) if len(channels) == 1 else f"{texts(action)} · {channel}"
+            kb.button(
+                text=label, callback_data=Decide(action=action, article=article_id, channel=channel)
+            )
+    kb.adjust(*([2, 2] if len(channels) == 1 else [4] * len(channels)))
     return kb.as_markup()
 
 
@@ -100,8 +102,10 @@ async def decide(
     await query.answer(line[:200])
     message = query.message
     if isinstance(message, Message):
+        # decided: that channel's buttons go; another channel's stay
+        keep = _without_channel(message.reply_markup, callback_data.channel)
         with contextlib.suppress(TelegramBadRequest):  # "not modified": already gone
-            await message.edit_reply_markup(reply_markup=None)  # decided: no more buttons
+            await message.edit_reply_markup(reply_markup=keep)
         await message.reply(line)
 
 
@@ -127,6 +131,26 @@ async def take_text(
         await message.answer(
             texts("already_decided", channel=html.escape(channel), state=decision.state)
         )
+
+
+def _without_channel(
+    markup: InlineKeyboardMarkup | None, channel: str
+) -> InlineKeyboardMarkup | None:
+    if markup is None:
+        return None
+    rows = []
+    for row in markup.inline_keyboard:
+        kept = []
+        for button in row:
+            try:
+                decided = Decide.unpack(button.callback_data or "").channel == channel
+            except (TypeError, ValueError):
+                decided = False
+            if not decided:
+                kept.append(button)
+        if kept:
+            rows.append(kept)
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
 async def end_edit_on_command(

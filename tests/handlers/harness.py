@@ -76,6 +76,8 @@ class Bot:
                         "date": message.date,
                         "chat": {"id": message.chat_id, "type": "supergroup", "title": "Editors"},
                         "text": message.text or "",
+                        # Telegram sends the message with its buttons as they are now
+                        **({"reply_markup": message.reply_markup} if message.reply_markup else {}),
                     },
                     "data": data,
                 }

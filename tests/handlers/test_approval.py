@@ -57,10 +57,19 @@ async def test_skip_and_delay(redis_server: EmbeddedRedis, sandbox: Sandbox) -> 
         bot.send(EDITOR, f"/post {bot.page_url} tg-approve tg-approve2")
         await bot.reply(EDITOR)
         [aid] = await bot.app.store.recent_article_ids()
-        first, second = await bot.replies(EDITORS_CHAT, 2)
-        bot.press(EDITOR, first, buttons(first)["Skip"])
+        # one request for the article, with the buttons of both channels
+        [request] = await bot.replies(EDITORS_CHAT)
+        assert request.text is not None
+        assert request.text.startswith(f"📝 Approval needed for tg-approve, tg-approve2 · {aid}")
+        keys = buttons(request)
+        assert len(keys) == 8 and "Publish now · tg-approve2" in keys
+        bot.press(EDITOR, request, keys["Skip · tg-approve"])
         assert await bot.reply(EDITORS_CHAT) == f"tg-approve: cancelled — decided by @u{EDITOR}"
-        bot.press(EDITOR, second, buttons(second)["Delay 1 h"])
+        assert list(buttons(request)) == [  # only the undecided channel's buttons are left
+            "Publish now · tg-approve2", "Skip · tg-approve2", "Edit text · tg-approve2",
+            "Delay 1 h · tg-approve2",
+        ]  # fmt: skip
+        bot.press(EDITOR, request, keys["Delay 1 h · tg-approve2"])
         assert await bot.reply(EDITORS_CHAT) == f"tg-approve2: queued — decided by @u{EDITOR}"
         due = await bot.app.store.due_at(aid, "tg-approve2")
         assert due is not None and abs(due / 1000 - (time.time() + 3600)) < 30
