@@ -11,8 +11,8 @@ import socket
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
@@ -45,10 +45,6 @@ class EditorsRunner(Protocol):
     async def close(self) -> None: ...
 
 
-async def _late_submit(*_args: Any, **_kwargs: Any) -> IngestResult:
-    raise RuntimeError("Editorial used before the app bound its submit")
-
-
 USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot)"
 
 
@@ -63,7 +59,7 @@ class App:
     redis_url: str
     leader: LeaderLease
     fetcher: aiohttp.ClientSession
-    editorial: Editorial
+    editorial: Editorial = field(init=False)  # built on the app: it submits through it
     editors_bot: EditorsRunner | None = None  # the editors' bot, run by the leader
 
     async def submit(
@@ -239,16 +235,13 @@ async def open_app(
             after_publish=after_publish,
         )
         leader = LeaderLease(redis, store.keys.lock("leader"), consumer, health=health)
-        editorial = Editorial(store, config, publishers, fetcher, submit=_late_submit)
-        app = App(
-            config, redis, store, publishers, engine, [], redis_url, leader, fetcher, editorial
-        )
-        editorial.bind_submit(app.submit)
+        app = App(config, redis, store, publishers, engine, [], redis_url, leader, fetcher)
+        app.editorial = Editorial(store, config, publishers, fetcher, submit=app.submit)
         has_editors = bool(settings.editors or settings.editors_chat_id)
         if editors_bot and settings.editors_bot and has_editors and settings.telegram_bot_token:
             from handlers import open_editors_bot
 
-            app.editors_bot = open_editors_bot(editorial, settings, redis, consumer)
+            app.editors_bot = open_editors_bot(app.editorial, settings, redis, consumer)
             stack.push_async_callback(app.editors_bot.close)
         app.pollers = [
             FeedPoller(

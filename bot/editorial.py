@@ -98,10 +98,6 @@ class Editorial:
         self.fetcher = fetcher
         self._submit = submit
 
-    def bind_submit(self, submit: Submit) -> None:
-        """The app's submit, known only once the app exists (composition root)."""
-        self._submit = submit
-
     # --- access ----------------------------------------------------------
 
     async def count_command(self, user_id: int) -> int:
@@ -151,10 +147,10 @@ class Editorial:
             raise EditorError("not_a_link", url=url)
         targets = self.channel_ids(channels)
         known = await self.store.find_article(url)
-        if known is not None and await self.store.deliveries(known):
-            article = await self.store.get_article(known)
-            if article is not None:
-                return article, await self.store.deliveries(known), False
+        if known is not None:
+            article, deliveries = await self.find(known)
+            if deliveries:
+                return article, deliveries, False
         article = await self.fetch(url)
         existing = await self.store.deliveries(article.id)
         if existing:
@@ -178,13 +174,25 @@ class Editorial:
         self, article_id: str, channel: str
     ) -> tuple[Article, Delivery, Payload | None]:
         """What a delivery will send (its stored payload, None if not rendered yet)."""
-        article, deliveries = await self.find(article_id)
-        delivery = next((d for d in deliveries if d.channel == channel), None)
-        if delivery is None:
-            names = ", ".join(d.channel for d in deliveries) or "none"
+        article, posts = await self.posts_of(article_id, [channel])
+        if not posts:
+            names = ", ".join(d.channel for d in (await self.find(article_id))[1]) or "none"
             raise EditorError("no_delivery", article=article_id, channel=channel, names=names)
-        payload = Payload.from_json(delivery.payload) if delivery.payload else None
+        delivery, payload = posts[0]
         return article, delivery, payload
+
+    async def posts_of(
+        self, article_id: str, channels: Sequence[str]
+    ) -> tuple[Article, list[tuple[Delivery, Payload | None]]]:
+        """The deliveries of `channels` that exist, with what each will send."""
+        article, deliveries = await self.find(article_id)
+        by_channel = {d.channel: d for d in deliveries}
+        posts = [
+            (d, Payload.from_json(d.payload) if d.payload else None)
+            for d in (by_channel.get(c) for c in channels)
+            if d is not None
+        ]
+        return article, posts
 
     async def next_events(
         self, consumer: str, count: int = 100, block_ms: int = 1000

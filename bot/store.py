@@ -267,10 +267,13 @@ class Store:
             group, consumer, {self.keys.events: ">"}, count=count, block=block_ms
         )
         events: list[dict[str, str]] = []
+        ids = []
         for _stream, entries in reply or []:
             for entry_id, fields in entries:
                 events.append({_text(a): _text(b) for a, b in fields.items()})
-                await self.redis.xack(self.keys.events, group, entry_id)
+                ids.append(entry_id)
+        if ids:
+            await self.redis.xack(self.keys.events, group, *ids)
         return events
 
     # --- reads -------------------------------------------------------------

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import structlog
 from aiogram import Bot, Dispatcher
+from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.types import Message, TelegramObject
@@ -26,7 +27,8 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from bot.config import Settings
-from bot.editorial import Editorial
+from bot.editorial import EditorError, Editorial
+from bot.preview import PreviewError
 from handlers import approval, commands
 from handlers.access import EditorsOnly
 from handlers.alerts import Notifier
@@ -131,6 +133,10 @@ def build_dispatcher(editorial: Editorial, settings: Settings, redis: Redis) -> 
     dispatcher.message.outer_middleware(approval.end_edit_on_command)
     dispatcher.include_router(approval.make_router())
     dispatcher.include_router(commands.make_router())
+    # an EditorError or PreviewError raised by any handler: one sentence to the editor
+    dispatcher.errors.register(
+        commands.on_editor_error, ExceptionTypeFilter(EditorError, PreviewError)
+    )
     dispatcher["editorial"] = editorial
     dispatcher["texts"] = texts
     dispatcher["timezone"] = settings.timezone

@@ -122,14 +122,15 @@ class Notifier:
     async def ask_approval(self, article_id: str, channels: list[str]) -> None:
         """One message for an article waiting for the editors: each channel's post as
         it would go out, the warnings, and the buttons of every channel."""
+        try:
+            _article, posts = await self.editorial.posts_of(article_id, channels)
+        except EditorError:
+            return
         parts: list[str] = []
         plain_parts: list[str] = []
         warnings = ""
-        for channel in channels:
-            try:
-                _article, _delivery, payload = await self.editorial.post_of(article_id, channel)
-            except EditorError:
-                continue
+        for delivery, payload in posts:
+            channel = delivery.channel
             text = ""
             if payload is not None:
                 params = payload.params
@@ -164,11 +165,10 @@ class Notifier:
         return text, held_keyboard(article_id, channel, self.texts)
 
     async def failed(self, article_id: str, channel: str, code: str) -> str:
-        title = await self._title(article_id)
-        error = ""
+        title = error = ""
         try:
-            _article, delivery, _payload = await self.editorial.post_of(article_id, channel)
-            error = html.escape(delivery.last_error[:300])
+            article, delivery, _payload = await self.editorial.post_of(article_id, channel)
+            title, error = html.escape(article.title[:100]), html.escape(delivery.last_error[:300])
         except EditorError:
             pass
         if code in ACCESS_CODES:

@@ -24,14 +24,13 @@ from aiogram.types import (
 )
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.editorial import EditorError, Editorial
+from bot.editorial import Editorial
 from bot.store import now_ms
 from handlers.texts import Texts
 
 DELAY_MS = 3600 * 1000
-# Button action -> the decision it makes (bot/lua/decide.lua).
-ACTIONS = {"approve": "approve", "skip": "skip", "delay": "delay", "resend": "resend"}
-ACTIONS["confirm"] = "confirm"
+# Buttons that are a decision of bot/lua/decide.lua, under the same name ("edit" asks first).
+ACTIONS = frozenset({"approve", "skip", "delay", "resend", "confirm"})
 
 
 class Decide(CallbackData, prefix="d"):
@@ -87,13 +86,9 @@ async def decide(
     query: CallbackQuery, callback_data: Decide, editorial: Editorial, texts: Texts, who: str
 ) -> None:
     value = now_ms() + DELAY_MS if callback_data.action == "delay" else ""
-    try:
-        [decision] = await editorial.decide(
-            callback_data.article, callback_data.channel, ACTIONS[callback_data.action], who, value
-        )
-    except EditorError as exc:
-        await query.answer(texts.problem(exc)[:200], show_alert=True)
-        return
+    [decision] = await editorial.decide(
+        callback_data.article, callback_data.channel, callback_data.action, who, value
+    )
     channel = html.escape(decision.channel)
     if decision.applied:
         line = texts("decided", channel=channel, state=decision.state, who=html.escape(who))
@@ -114,16 +109,14 @@ async def take_text(
 ) -> None:
     data = await state.get_data()
     channel = str(data.get("channel", ""))
-    try:
-        decision = await editorial.edit_text(
-            str(data.get("article", "")),
-            channel,
-            message.html_text if _is_html(editorial, channel) else message.text or "",
-            who,
-        )
-    except EditorError as exc:
-        await message.answer(texts("error", error=html.escape(texts.problem(exc))))
-        return  # still editing: the next message is taken as the text
+    # a refused text raises EditorError (answered by on_editor_error) before the state is
+    # cleared: still editing, the next message is taken as the text
+    decision = await editorial.edit_text(
+        str(data.get("article", "")),
+        channel,
+        message.html_text if _is_html(editorial, channel) else message.text or "",
+        who,
+    )
     await state.clear()
     if decision.applied:
         await message.answer(texts("text_accepted", channel=html.escape(channel)))

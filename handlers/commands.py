@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, CommandStart
-from aiogram.types import Message
+from aiogram.types import ErrorEvent, Message
 
-from bot.editorial import Decision, EditorError, Editorial
+from bot.editorial import Decision, Editorial
 from bot.models import Delivery
-from bot.preview import ChannelPreview, PreviewError
+from bot.preview import ChannelPreview
 from handlers.texts import USAGE, Texts
 
 MESSAGE_LIMIT = 4000  # a reply is cut into messages below Telegram's 4,096
@@ -76,6 +76,16 @@ async def _send(message: Message, text: str) -> None:
         await message.answer(text, parse_mode=None, disable_web_page_preview=True)
 
 
+async def on_editor_error(event: ErrorEvent, texts: Texts) -> None:
+    """What an editor asked cannot be done (EditorError, PreviewError): one sentence back,
+    as a reply to the command, or as an alert on the pressed button."""
+    problem = texts.problem(event.exception)
+    if event.update.callback_query is not None:
+        await event.update.callback_query.answer(problem[:200], show_alert=True)
+    elif event.update.message is not None:
+        await event.update.message.answer(texts("error", error=html.escape(problem)))
+
+
 def split_args(command: CommandObject) -> list[str]:
     return (command.args or "").split()
 
@@ -95,11 +105,7 @@ async def post(
     if not args:
         await usage(message, texts, "post")
         return
-    try:
-        article, deliveries, new = await editorial.post(args[0], args[1:], who)
-    except (EditorError, PreviewError) as exc:
-        await message.answer(texts("error", error=html.escape(texts.problem(exc))))
-        return
+    article, deliveries, new = await editorial.post(args[0], args[1:], who)
     head = texts("posted" if new else "already", title=html.escape(article.title))
     lines = [head, f"id <code>{article.id}</code>", *map(delivery_line, deliveries)]
     await reply(message, "\n".join(lines))
@@ -112,11 +118,7 @@ async def preview(
     if len(args) != 1:
         await usage(message, texts, "preview")
         return
-    try:
-        _article, previews = await editorial.preview(args[0])
-    except (EditorError, PreviewError) as exc:
-        await message.answer(texts("error", error=html.escape(texts.problem(exc))))
-        return
+    _article, previews = await editorial.preview(args[0])
     for p in previews:
         await reply(message, preview_text(p))
 
@@ -128,11 +130,7 @@ async def status(
     if len(args) != 1:
         await usage(message, texts, "status")
         return
-    try:
-        article, deliveries = await editorial.find(args[0])
-    except EditorError as exc:
-        await message.answer(texts("error", error=html.escape(texts.problem(exc))))
-        return
+    article, deliveries = await editorial.find(args[0])
     lines = [f"<b>{html.escape(article.title)}</b>", f"id <code>{article.id}</code>"]
     paused = await editorial.paused_by()
     if paused:
@@ -169,14 +167,10 @@ async def _decide(
         await usage(message, texts, name)
         return
     channel = args[1] if len(args) == 2 else None
-    try:
-        if name == "delete":
-            decisions = await editorial.delete(args[0], channel, who)
-        else:
-            decisions = await editorial.decide(args[0], channel, name, who)
-    except EditorError as exc:
-        await message.answer(texts("error", error=html.escape(texts.problem(exc))))
-        return
+    if name == "delete":
+        decisions = await editorial.delete(args[0], channel, who)
+    else:
+        decisions = await editorial.decide(args[0], channel, name, who)
     await reply(message, decision_lines(decisions, texts))
 
 

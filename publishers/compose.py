@@ -29,6 +29,7 @@ from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from bot.content.summary import Summary, normalise, summarise, truncate
+from bot.content.warnings import EditorWarning, article_warnings, summary_warnings
 from bot.models import Article
 from publishers.base import ChannelConfig
 
@@ -192,15 +193,15 @@ def fit(
     def fits(m: Measure) -> bool:
         return not m.error and m.length <= limit and m.entities <= max_entities
 
-    def attempt(budget: int, truncation: bool, current: Parts) -> Fitted | None:
-        summary = summarise(
-            article.lead, article.body, article.title, max(budget, 0),
-            lang=article.lang, min_sentences=min_sentences, allow_truncation=truncation,
-        )  # fmt: skip
+    def attempt(budget: int, truncation: bool) -> Fitted | None:
         for _ in range(8):  # each round shrinks the budget by the overshoot: converges fast
+            summary = summarise(
+                article.lead, article.body, article.title, max(budget, 0),
+                lang=article.lang, min_sentences=min_sentences, allow_truncation=truncation,
+            )  # fmt: skip
             if not summary.fits or not summary.text:
                 return None
-            text = render(replace(current, summary=summary.text))
+            text = render(replace(parts, summary=summary.text))
             m = measure(text)
             if fits(m):
                 return Fitted(text, m, summary)
@@ -209,10 +210,6 @@ def fit(
             budget = min(budget, len(summary.text)) - max(m.length - limit, 0)
             if m.entities > max_entities:  # a template that marks up the summary's parts
                 budget = min(budget, len(summary.text) * max_entities // m.entities - 1)
-            summary = summarise(
-                article.lead, article.body, article.title, max(budget, 0),
-                lang=article.lang, min_sentences=min_sentences, allow_truncation=truncation,
-            )  # fmt: skip
         return None
 
     empty = summarise(article.lead, article.body, article.title, 0)
@@ -224,10 +221,10 @@ def fit(
         if strict:
             return None
         return _give_up_parts(parts, empty, render, measure, fits, limit, ())
-    found = attempt(summary_max, False, parts)
+    found = attempt(summary_max, False)
     if found or strict:
         return found
-    found = attempt(summary_max, True, parts)
+    found = attempt(summary_max, True)
     if found:
         return found
     return _give_up_parts(parts, empty, render, measure, fits, limit, ("summary",))
@@ -270,6 +267,11 @@ def _give_up_parts(
             return None
         room = len(title) - max(m.length - limit, 1)
     return None
+
+
+def warnings_of(article: Article, fitted: Fitted) -> tuple[EditorWarning, ...]:
+    """The editors' warnings for a post: the article's own, and what fitting cost."""
+    return (*article_warnings(article), *summary_warnings(fitted.summary, fitted.dropped))
 
 
 def cut_title(title: str, room: int) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from bot.content.warnings import article_warnings, summary_warnings
 from bot.models import Article
 from publishers.base import Payload
 from publishers.compose import (
@@ -24,6 +23,7 @@ from publishers.compose import (
     fit,
     parts_for,
     render_template,
+    warnings_of,
 )
 
 if TYPE_CHECKING:
@@ -59,13 +59,13 @@ def render(article: Article, channel: FacebookChannel) -> Payload:
             f"channel {channel.id}: the template makes no post for {article.url}: "
             "check it with `newsbot preview`"
         )
-    warnings = article_warnings(article) + summary_warnings(fitted.summary, fitted.dropped)
+    warnings = warnings_of(article, fitted)
     params: dict[str, Any]
     if photo:
         params = {"url": article.image, "caption": fitted.text}
-        return Payload("photos", params, fitted.measure.length, MESSAGE_LIMIT, tuple(warnings))
+        return Payload("photos", params, fitted.measure.length, MESSAGE_LIMIT, warnings)
     params = {"message": fitted.text, "link": parts.url}
-    return Payload("feed", params, fitted.measure.length, MESSAGE_LIMIT, tuple(warnings))
+    return Payload("feed", params, fitted.measure.length, MESSAGE_LIMIT, warnings)
 
 
 def check_template(channel: FacebookChannel) -> None:

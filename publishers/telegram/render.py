@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from bot.content.warnings import article_warnings, summary_warnings
 from bot.models import Article
 from publishers.base import Payload
 from publishers.compose import (
@@ -30,6 +29,7 @@ from publishers.compose import (
     fit,
     parts_for,
     render_template,
+    warnings_of,
 )
 from publishers.telegram.html import measure
 
@@ -94,8 +94,8 @@ def render(article: Article, channel: TelegramChannel) -> Payload:
 def _payload(
     method: str, params: dict[str, Any], fitted: Fitted, limit: int, article: Article
 ) -> Payload:
-    warnings = article_warnings(article) + summary_warnings(fitted.summary, fitted.dropped)
-    return Payload(method, params, fitted.measure.length, limit, tuple(warnings))
+    warnings = warnings_of(article, fitted)
+    return Payload(method, params, fitted.measure.length, limit, warnings)
 
 
 def check_template(channel: TelegramChannel) -> None:

@@ -145,19 +145,27 @@ async def test_nobody_deciding_publishes_after_the_approval_timeout(
         assert "no editor decided in time" in delivery.history[1].note
 
 
+HELD = [{"id": "tg-hold", "kind": "telegram", "chat": "@newsbot_hold", "ambiguous": "hold",
+         "timeout": 0.5}]  # fmt: skip
+
+
+async def post_held(bot: Bot, sandbox: Sandbox) -> tuple[str, SentMessage]:
+    """An article whose post went out but whose answer was lost: held, and its alert."""
+    # posted, but the answer comes after the channel's timeout: ambiguous -> held
+    sandbox.telegram.faults.add(Fault(kind="timeout", method="sendPhoto", delay=2, apply=True))
+    bot.send(EDITOR, f"/post {bot.page_url} tg-hold")
+    await bot.reply(EDITOR)
+    [aid] = await bot.app.store.recent_article_ids()
+    await bot.state(aid, "tg-hold", State.HELD, timeout=60)
+    [alert] = await bot.replies(EDITORS_CHAT, timeout=20)
+    return aid, alert
+
+
 async def test_a_held_delivery_is_alerted_with_resend_and_it_is_there(
     redis_server: EmbeddedRedis, sandbox: Sandbox
 ) -> None:
-    held = [{"id": "tg-hold", "kind": "telegram", "chat": "@newsbot_hold", "ambiguous": "hold",
-             "timeout": 0.5}]  # fmt: skip
-    async with running_bot(redis_server, sandbox, channels=held) as bot:
-        # posted, but the answer comes after the channel's timeout: ambiguous -> held
-        sandbox.telegram.faults.add(Fault(kind="timeout", method="sendPhoto", delay=2, apply=True))
-        bot.send(EDITOR, f"/post {bot.page_url} tg-hold")
-        await bot.reply(EDITOR)
-        [aid] = await bot.app.store.recent_article_ids()
-        await bot.state(aid, "tg-hold", State.HELD, timeout=60)
-        [alert] = await bot.replies(EDITORS_CHAT, timeout=20)
+    async with running_bot(redis_server, sandbox, channels=HELD) as bot:
+        aid, alert = await post_held(bot, sandbox)
         assert alert.text is not None and "tg-hold: the answer to a post was lost" in alert.text
         assert list(buttons(alert)) == ["Resend", "It is there"]
         bot.press(EDITOR, alert, buttons(alert)["It is there"])
@@ -220,14 +228,8 @@ async def test_a_feed_failing_three_polls_in_a_row_is_alerted_once(
 async def test_resend_of_a_held_delivery_posts_again_and_is_not_held_again(
     redis_server: EmbeddedRedis, sandbox: Sandbox
 ) -> None:
-    held = [{"id": "tg-hold", "kind": "telegram", "chat": "@newsbot_hold", "ambiguous": "hold",
-             "timeout": 0.5}]  # fmt: skip
-    async with running_bot(redis_server, sandbox, channels=held) as bot:
-        sandbox.telegram.faults.add(Fault(kind="timeout", method="sendPhoto", delay=2, apply=True))
-        bot.send(EDITOR, f"/post {bot.page_url} tg-hold")
-        await bot.reply(EDITOR)
-        [aid] = await bot.app.store.recent_article_ids()
-        [alert] = await bot.replies(EDITORS_CHAT, timeout=30)
+    async with running_bot(redis_server, sandbox, channels=HELD) as bot:
+        aid, alert = await post_held(bot, sandbox)
         bot.press(MEMBER, alert, buttons(alert)["Resend"])
         assert await bot.reply(EDITORS_CHAT) == f"tg-hold: queued — decided by @u{MEMBER}"
         await bot.state(aid, "tg-hold", State.SENT)
