@@ -3,6 +3,7 @@ buttons, and the alerts the editors' chat gets, through the sandbox's getUpdates
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from aiohttp import web
@@ -234,3 +235,26 @@ async def test_resend_of_a_held_delivery_posts_again_and_is_not_held_again(
         assert await bot.reply(EDITORS_CHAT) == f"tg-hold: queued — decided by @u{MEMBER}"
         await bot.state(aid, "tg-hold", State.SENT)
         assert len(sandbox.telegram.posts_in("@newsbot_hold")) == 2  # the editor chose so
+
+
+async def test_an_edit_gives_the_editors_the_full_approval_time_again(
+    redis_server: EmbeddedRedis, sandbox: Sandbox
+) -> None:
+    timed = [{"id": "tg-timed", "kind": "telegram", "chat": "@newsbot_timed", "approval": True,
+              "approval_timeout": 3}]  # fmt: skip
+    async with running_bot(redis_server, sandbox, channels=timed) as bot:
+        aid, request = await post_for_approval(bot, "tg-timed")
+        key = bot.app.store.keys.delivery(aid, "tg-timed")
+        first = int(await bot.app.redis.hget(key, "approve_by") or 0)
+        await asyncio.sleep(1)
+        bot.press(EDITOR, request, buttons(request)["Edit text"])
+        await bot.reply(EDITORS_CHAT)
+        bot.send(EDITOR, "Текст редактора", chat=EDITORS_CHAT)
+        accepted, _again = await bot.replies(EDITORS_CHAT, 2)
+        assert accepted.text == "Text for tg-timed accepted."
+        later = int(await bot.app.redis.hget(key, "approve_by") or 0)
+        assert later - first >= 1000
+        assert await bot.app.store.due_at(aid, "tg-timed") == later
+        await bot.state(aid, "tg-timed", State.SENT, timeout=15)
+        [post] = sandbox.telegram.posts_in("@newsbot_timed")
+        assert post.caption == "Текст редактора"
