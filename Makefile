@@ -25,8 +25,8 @@ sandbox: $(STAMP)  ## the Bot API and Graph API stand-ins, standalone
 	$(BIN)/newsbot sandbox
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot handlers publishers tests bench
-	$(BIN)/ruff format --check bot handlers publishers tests bench
+	$(BIN)/ruff check bot handlers publishers sandbox tests bench
+	$(BIN)/ruff format --check bot handlers publishers sandbox tests bench
 	$(BIN)/mypy
 
 bench: $(STAMP)

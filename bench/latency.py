@@ -34,7 +34,7 @@ from harness import (
     start_service,
 )
 
-from bot.sandbox import start_sandbox
+from sandbox import start_sandbox
 
 ARTICLE_IN_POST = re.compile(r"bench\.kz/news/(\d+)")
 

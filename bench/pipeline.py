@@ -55,7 +55,7 @@ BUCKETS = (
     ("redis client", "(redis/"),
     ("aiogram (+its pydantic, aiohttp)", "(aiogram/"),
     ("facebook publisher (+aiohttp)", "(publishers/facebook/"),
-    ("sandbox handlers", "(bot/sandbox/"),
+    ("sandbox handlers", "(sandbox/"),
     ("aiohttp", "(aiohttp/"),
     ("idle (epoll)", "select (selectors"),
     ("asyncio loop", "(asyncio/"),

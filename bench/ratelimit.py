@@ -40,7 +40,7 @@ from harness import (
     start_service,
 )
 
-from bot.sandbox import TelegramSandbox
+from sandbox import TelegramSandbox
 
 COUNT, PER_WINDOW, WINDOW_S = 300, 20, 60.0
 

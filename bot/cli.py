@@ -196,7 +196,7 @@ async def _preview(ref: str, only: list[str], *, as_json: bool) -> int:
 
 
 async def _sandbox(host: str, telegram_port: int, facebook_port: int) -> int:
-    from bot.sandbox import run_standalone
+    from sandbox import run_standalone
 
     with contextlib.suppress(asyncio.CancelledError):
         await run_standalone(host, telegram_port, facebook_port)

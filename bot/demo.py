@@ -28,9 +28,9 @@ from bot.config import Config, FeedConfig, Settings
 from bot.logging import Redactor, configure_logging
 from bot.models import Delivery
 from bot.report import format_table, shorten, status_rows, status_table
-from bot.sandbox import Fault, start_sandbox
-from bot.sandbox.tghtml import parse_html
 from publishers.base import Payload, load_platform
+from sandbox import Fault, start_sandbox
+from sandbox.tghtml import parse_html
 
 DEMO_BOT_TOKEN = "123456789:DEMO-not-a-real-token-0123456789abcd"
 DEMO_PAGE_TOKEN = "EAADEMOnotarealpagetoken0123456789"

@@ -20,7 +20,7 @@ from bot.redis_embedded import EmbeddedRedis
 from publishers.base import load_platform
 
 if TYPE_CHECKING:
-    from bot.sandbox import Sandbox
+    from sandbox import Sandbox
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BOT_TOKEN = "987654321:TEST-secret-bot-token-ABCDEFGHIJKLMNO"
@@ -46,7 +46,7 @@ async def redis(redis_server: EmbeddedRedis) -> AsyncIterator[Redis]:
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[Sandbox]:
-    from bot.sandbox import start_sandbox
+    from sandbox import start_sandbox
 
     sb = await start_sandbox()
     yield sb

@@ -14,8 +14,8 @@ from bot.app import open_app
 from bot.delivery import Attempt
 from bot.models import Article, State
 from bot.redis_embedded import EmbeddedRedis
-from bot.sandbox import Fault, Sandbox
 from bot.store import Claim
+from sandbox import Fault, Sandbox
 from tests.bot.test_pipeline import ENV, deliver_all, fixture_article
 from tests.conftest import PAGE_ID, make_config
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.app import open_app
 from bot.redis_embedded import EmbeddedRedis
-from bot.sandbox import Fault, Sandbox
+from sandbox import Fault, Sandbox
 from tests.bot.test_cli import env_for
 from tests.bot.test_pipeline import ENV
 from tests.conftest import FeedServer, make_config

@@ -15,7 +15,7 @@ from bot.config import Config
 from bot.ingest.feeds import parse_feed
 from bot.models import Article, Delivery, State
 from bot.redis_embedded import EmbeddedRedis
-from bot.sandbox import Fault, Sandbox
+from sandbox import Fault, Sandbox
 from tests.conftest import FIXTURES, PAGE_ID, PAGE_TOKEN, FeedServer, make_config
 
 ENV = {"FACEBOOK_PAGE_TOKEN": PAGE_TOKEN}

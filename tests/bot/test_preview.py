@@ -19,7 +19,7 @@ from aiohttp import web
 from bot.cli import main
 from bot.net import make_fetch_session
 from bot.preview import PreviewError, default_channels, load_article, preview
-from bot.sandbox.tghtml import parse_html
+from sandbox.tghtml import parse_html
 from tests.conftest import FIXTURES
 
 PAGE = FIXTURES / "profit-kz-article.html"

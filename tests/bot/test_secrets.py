@@ -17,7 +17,7 @@ from bot.app import open_app
 from bot.logging import Redactor, configure_logging
 from bot.models import Article
 from bot.redis_embedded import EmbeddedRedis
-from bot.sandbox import Fault, Sandbox
+from sandbox import Fault, Sandbox
 from tests.bot.test_pipeline import deliver_all, fixture_article
 from tests.conftest import BOT_TOKEN, PAGE_TOKEN, make_config
 

@@ -14,9 +14,9 @@ from redis.asyncio import Redis
 
 from bot.keys import WORK_GROUP, Keys
 from bot.models import Article, Delivery, State
-from bot.sandbox import Sandbox
 from bot.store import Store
 from bot.urls import article_id
+from sandbox import Sandbox
 
 TG_CHAT = "@newsbot_test"
 # Channel limits high enough not to dominate (the models allow at most 6000/min, 100).

@@ -15,8 +15,8 @@ from bot.app import open_app
 from bot.delivery import Attempt
 from bot.models import State
 from bot.redis_embedded import EmbeddedRedis
-from bot.sandbox import Sandbox
 from bot.store import Claim
+from sandbox import Sandbox
 from tests.bot.test_pipeline import ENV
 from tests.chaos.helpers import (
     FAST,

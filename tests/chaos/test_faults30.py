@@ -19,8 +19,8 @@ from aiohttp import web
 from bot.app import open_app
 from bot.models import Article, State
 from bot.redis_embedded import EmbeddedRedis
-from bot.sandbox import FacebookSandbox, Fault, Sandbox, TelegramSandbox
-from bot.sandbox.records import as_str, error_of
+from sandbox import FacebookSandbox, Fault, Sandbox, TelegramSandbox
+from sandbox.records import as_str, error_of
 from tests.bot.test_pipeline import ENV
 from tests.chaos.helpers import (
     FAST,

@@ -25,8 +25,8 @@ from redis.asyncio import Redis
 from bot.keys import Keys
 from bot.models import State
 from bot.redis_embedded import EmbeddedRedis
-from bot.sandbox import Fault, Sandbox
 from bot.store import Store
+from sandbox import Fault, Sandbox
 from tests.chaos.helpers import (
     TG_CHAT,
     check_posts,

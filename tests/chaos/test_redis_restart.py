@@ -22,7 +22,7 @@ from bot.delivery import REDIS_ERRORS
 from bot.logging import Redactor, configure_logging
 from bot.models import Article, State
 from bot.redis_embedded import EmbeddedRedis
-from bot.sandbox import Fault, Sandbox
+from sandbox import Fault, Sandbox
 from tests.bot.test_pipeline import ENV
 from tests.chaos.helpers import (
     FAST,

@@ -18,8 +18,8 @@ from aiohttp import web
 from bot.app import App, open_app
 from bot.models import State
 from bot.redis_embedded import EmbeddedRedis
-from bot.sandbox import Sandbox
-from bot.sandbox.tgmodels import SentMessage
+from sandbox import Sandbox
+from sandbox.tgmodels import SentMessage
 from tests.bot.test_pipeline import ENV
 from tests.conftest import FIXTURES, PAGE_ID, make_config
 

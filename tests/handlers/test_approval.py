@@ -10,9 +10,9 @@ from aiohttp import web
 
 from bot.models import State
 from bot.redis_embedded import EmbeddedRedis
-from bot.sandbox import Sandbox
-from bot.sandbox.faults import Fault
-from bot.sandbox.tgmodels import SentMessage
+from sandbox import Sandbox
+from sandbox.faults import Fault
+from sandbox.tgmodels import SentMessage
 from tests.handlers.harness import EDITOR, EDITORS_CHAT, MEMBER, Bot, running_bot
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.models import State
 from bot.redis_embedded import EmbeddedRedis
-from bot.sandbox import Sandbox
+from sandbox import Sandbox
 from tests.handlers.harness import (
     EDITOR,
     EDITORS_CHAT,

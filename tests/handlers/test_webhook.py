@@ -13,7 +13,7 @@ import pytest
 
 from bot.config import ConfigError, load_settings
 from bot.redis_embedded import EmbeddedRedis
-from bot.sandbox import Sandbox
+from sandbox import Sandbox
 from tests.handlers.harness import EDITOR, running_bot
 
 SECRET = "webhook-Secret_123"

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from bot.sandbox import Sandbox
+from sandbox import Sandbox
 from tests.conftest import BOT_TOKEN, PAGE_ID, PAGE_TOKEN
 from tests.publishers import fb_harness, tg_harness
 from tests.publishers.fb_harness import Harness as FacebookHarness

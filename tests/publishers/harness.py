@@ -11,8 +11,8 @@ import aiohttp
 import pytest
 
 from bot.models import Article
-from bot.sandbox import Sandbox, start_sandbox
 from publishers.base import Publisher, PublishError, Receipt
+from sandbox import Sandbox, start_sandbox
 
 URL = "https://profit.kz/news/71234/"
 IMAGE = "https://profit.kz/img/71234.jpg"

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from bot.sandbox import Fault
 from publishers.base import Outcome, PublishError
+from sandbox import Fault
 from tests.publishers.fb_harness import Harness as FacebookHarness
 from tests.publishers.tg_harness import CHAT
 from tests.publishers.tg_harness import Harness as TelegramHarness

@@ -6,8 +6,8 @@ from functools import partial
 
 import pytest
 
-from bot.sandbox import Fault
 from publishers.base import Outcome, Receipt
+from sandbox import Fault
 from tests.conftest import PAGE_ID, PAGE_TOKEN
 from tests.publishers import fb_harness
 from tests.publishers.fb_harness import IMAGE, URL, Harness

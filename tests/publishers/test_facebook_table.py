@@ -14,16 +14,16 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox import Fault
-from bot.sandbox.fbgraph import (
+from publishers.base import Outcome, PublishError
+from publishers.facebook import errors
+from publishers.facebook.graph import GraphError
+from sandbox import Fault
+from sandbox.fbgraph import (
     invalid_token,
     known_error,
     no_permission_to_post,
     no_permission_to_read,
 )
-from publishers.base import Outcome, PublishError
-from publishers.facebook import errors
-from publishers.facebook.graph import GraphError
 from tests.conftest import PAGE_ID, PAGE_TOKEN
 from tests.publishers import harness
 from tests.publishers.fb_harness import URL, Harness, article

@@ -1,5 +1,5 @@
 """Properties of the renderers over hostile articles, judged by the sandbox's port of
-tdlib's parse_html (bot.sandbox.tghtml), not by the product's own measure.
+tdlib's parse_html (sandbox.tghtml), not by the product's own measure.
 
 Inputs mix random text with fragments that break naive renderers: markup-looking
 strings, HTML entities, astral characters, bidi and zero-width characters, combining
@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 from bot.content.sentences import detect_language, sentence_spans
 from bot.content.summary import ELLIPSIS, normalise, remove_title
 from bot.models import Article
-from bot.sandbox.tghtml import HtmlParseError, ParsedText, code_points, parse_html, utf16_len
 from publishers.base import Payload
 from publishers.compose import hashtag, hashtags, with_utm
 from publishers.facebook import FacebookChannel
@@ -26,6 +25,7 @@ from publishers.facebook.render import render as render_facebook
 from publishers.telegram import TelegramChannel
 from publishers.telegram.html import measure
 from publishers.telegram.render import render as render_telegram
+from sandbox.tghtml import HtmlParseError, ParsedText, code_points, parse_html, utf16_len
 
 TG = TelegramChannel(
     id="tg",
@@ -44,7 +44,7 @@ IMAGE = "https://example.com/img/1.jpg"
 # The platforms' own figures, not the product's constants: a wrong constant must fail.
 CAPTION_LIMIT, TEXT_LIMIT, MAX_ENTITIES = 1024, 4096, 100  # Bot API, in code points
 FACEBOOK_LIMIT = 63206
-# Characters tdlib's clean_input_string removes from a text (bot.sandbox.tghtml._clean).
+# Characters tdlib's clean_input_string removes from a text (sandbox.tghtml._clean).
 TDLIB_DROPS = frozenset("\r\u0333\u033f\u030a" + "".join(map(chr, range(0x2028, 0x202F))))
 
 # --- strategies ---

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox.tghtml import HtmlParseError, parse_html
 from publishers.telegram.html import measure
+from sandbox.tghtml import HtmlParseError, parse_html
 
 ACCEPTED = [
     "plain text",

@@ -10,11 +10,11 @@ import html
 import pytest
 
 from bot.models import Article
-from bot.sandbox.tghtml import parse_html
 from publishers.base import Payload
 from publishers.telegram import TelegramChannel
 from publishers.telegram.html import measure
 from publishers.telegram.render import CAPTION_LIMIT, TEXT_LIMIT, photo_fallback, render
+from sandbox.tghtml import parse_html
 
 CHANNEL = TelegramChannel(id="tg", kind="telegram", chat="@newsbot_test")
 URL = "https://profit.kz/news/1/?a=1&b=2"

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox import Fault
 from publishers.base import Outcome
+from sandbox import Fault
 from tests.conftest import BOT_TOKEN
 from tests.publishers import tg_harness
 from tests.publishers.harness import ArticleFactory, closed_port

@@ -19,12 +19,12 @@ import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 
-from bot.sandbox import Fault, Sandbox
-from bot.sandbox.tgmethods import NOT_MODIFIED
-from bot.sandbox.tgmodels import SECONDS_48H
 from publishers.base import Outcome, PublishError
 from publishers.telegram import errors
 from publishers.telegram.client import make_bot
+from sandbox import Fault, Sandbox
+from sandbox.tgmethods import NOT_MODIFIED
+from sandbox.tgmodels import SECONDS_48H
 from tests.conftest import BOT_TOKEN
 from tests.publishers import harness
 from tests.publishers.harness import closed_port

@@ -10,9 +10,9 @@ import aiohttp
 
 import publishers.telegram as telegram
 from bot.config import Settings
-from bot.sandbox import Sandbox
 from publishers.base import PlatformContext, PlatformHandle
 from publishers.telegram.client import TelegramPublisher
+from sandbox import Sandbox
 from tests.conftest import BOT_TOKEN
 from tests.publishers import harness
 from tests.publishers.harness import IMAGE, URL, ArticleFactory, BaseHarness

@@ -10,7 +10,7 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
-from bot.sandbox import Sandbox, start_sandbox
+from sandbox import Sandbox, start_sandbox
 
 TOKEN = "123456:" + "A" * 35
 

@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.sandbox import Sandbox
+from sandbox import Sandbox
 
 PAGE, TOKEN = "1000001", "EAApage" + "x" * 30
 APP_TOKEN = "900000000000009|sandbox-app-secret"

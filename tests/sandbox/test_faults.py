@@ -10,7 +10,7 @@ import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 
-from bot.sandbox import Fault, FaultPlan, Sandbox
+from sandbox import Fault, FaultPlan, Sandbox
 
 CHANNEL = "@faulty"
 PAGE, PAGE_TOKEN = "1000001", "EAApage" + "x" * 30

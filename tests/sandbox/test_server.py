@@ -10,7 +10,7 @@ import socket
 import aiohttp
 import pytest
 
-from bot.sandbox import run_standalone, start_sandbox
+from sandbox import run_standalone, start_sandbox
 from tests.sandbox.conftest import TOKEN
 
 

@@ -21,7 +21,7 @@ from aiogram.types import (
     MessageEntity,
 )
 
-from bot.sandbox import Sandbox
+from sandbox import Sandbox
 from tests.sandbox.conftest import TOKEN
 
 CHANNEL = "@profit_test"

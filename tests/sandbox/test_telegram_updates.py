@@ -12,7 +12,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramConflictError
 from aiohttp import web
 
-from bot.sandbox import Sandbox
+from sandbox import Sandbox
 
 
 def editor_message(text: str, message_id: int = 1) -> dict[str, Any]:

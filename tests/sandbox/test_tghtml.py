@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox.tghtml import HtmlParseError, code_points, parse_html, utf16_len
+from sandbox.tghtml import HtmlParseError, code_points, parse_html, utf16_len
 
 PREFIX = "Bad Request: can't parse entities: "
 RU = "Привет, мир! "  # 13 characters, 22 bytes in UTF-8

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from bot.sandbox.records import as_json, as_str
-from bot.sandbox.tgmodels import TgError, bad_request
+from sandbox.records import as_json, as_str
+from sandbox.tgmodels import TgError, bad_request
 
 LONG_POLL_MAX_TIMEOUT = 50
 NOT_BY_DEFAULT = ("chat_member", "message_reaction", "message_reaction_count")

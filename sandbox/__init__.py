@@ -2,10 +2,10 @@
 documented behaviour (PLATFORMS.md), served over real HTTP for tests, the demo and
 editors trying templates."""
 
-from bot.sandbox.facebook import FacebookSandbox
-from bot.sandbox.faults import Fault, FaultPlan
-from bot.sandbox.server import Sandbox, run_standalone, start_sandbox
-from bot.sandbox.telegram import TelegramSandbox
+from sandbox.facebook import FacebookSandbox
+from sandbox.faults import Fault, FaultPlan
+from sandbox.server import Sandbox, run_standalone, start_sandbox
+from sandbox.telegram import TelegramSandbox
 
 __all__ = [
     "FacebookSandbox",

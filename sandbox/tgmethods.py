@@ -10,8 +10,8 @@ import time
 from collections import defaultdict, deque
 from typing import Any
 
-from bot.sandbox.records import UploadedFile, as_bool, as_json, as_str
-from bot.sandbox.tgmodels import (
+from sandbox.records import UploadedFile, as_bool, as_json, as_str
+from sandbox.tgmodels import (
     SECONDS_48H,
     Chat,
     ChatRegistry,

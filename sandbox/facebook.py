@@ -17,8 +17,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.faults import ConnectionDropped, Fault, FaultPlan, drop_connection, run_with_fault
-from bot.sandbox.fbgraph import (
+from sandbox.faults import ConnectionDropped, Fault, FaultPlan, drop_connection, run_with_fault
+from sandbox.fbgraph import (
     FbPost,
     GraphError,
     Page,
@@ -31,8 +31,8 @@ from bot.sandbox.fbgraph import (
     no_token,
     unsupported,
 )
-from bot.sandbox.fbops import GraphOperations
-from bot.sandbox.records import (
+from sandbox.fbops import GraphOperations
+from sandbox.records import (
     Answer,
     CallRecord,
     UploadedFile,

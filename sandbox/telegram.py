@@ -17,14 +17,14 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.faults import (
+from sandbox.faults import (
     ConnectionDropped,
     Fault,
     FaultPlan,
     drop_connection,
     run_with_fault,
 )
-from bot.sandbox.records import (
+from sandbox.records import (
     CallRecord,
     as_bool,
     as_json,
@@ -34,9 +34,9 @@ from bot.sandbox.records import (
     new_call,
     read_params,
 )
-from bot.sandbox.tgmethods import MessageMethods
-from bot.sandbox.tgmodels import Chat, ChatRegistry, SentMessage, TgError, stable_channel_id
-from bot.sandbox.tgupdates import UpdateQueue, WebhookDelivery
+from sandbox.tgmethods import MessageMethods
+from sandbox.tgmodels import Chat, ChatRegistry, SentMessage, TgError, stable_channel_id
+from sandbox.tgupdates import UpdateQueue, WebhookDelivery
 
 TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{30,}$")
 NOT_FOUND = TgError(404, "Not Found")

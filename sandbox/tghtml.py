@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.sandbox.tgentities import Entity, fix_entities, from_json, to_json
+from sandbox.tgentities import Entity, fix_entities, from_json, to_json
 
 __all__ = ["HtmlParseError", "ParsedText", "code_points", "parse_html", "plain_text", "utf16_len"]
 

@@ -10,9 +10,9 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.sandbox.records import as_json, as_str
-from bot.sandbox.tgentities import cap_entities, find_entities, from_json, merge_found, to_json
-from bot.sandbox.tghtml import HtmlParseError, ParsedText, parse_html, plain_text
+from sandbox.records import as_json, as_str
+from sandbox.tgentities import cap_entities, find_entities, from_json, merge_found, to_json
+from sandbox.tghtml import HtmlParseError, ParsedText, parse_html, plain_text
 
 TEXT_LIMIT = 4096  # Unicode code points after entity parsing
 CAPTION_LIMIT = 1024

@@ -12,7 +12,7 @@ import time
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from bot.sandbox.fbgraph import (
+from sandbox.fbgraph import (
     DEFAULT_FEED_FIELDS,
     FbPost,
     GraphError,
@@ -24,7 +24,7 @@ from bot.sandbox.fbgraph import (
     render_post,
     unsupported,
 )
-from bot.sandbox.records import UploadedFile, as_bool, as_str
+from sandbox.records import UploadedFile, as_bool, as_str
 
 SCHEDULE_MIN = 10 * 60
 SCHEDULE_MAX = 30 * 86400  # PLATFORMS.md: 10 minutes to 30 days ahead

@@ -7,8 +7,8 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.sandbox.facebook import FacebookSandbox
-from bot.sandbox.telegram import TelegramSandbox
+from sandbox.facebook import FacebookSandbox
+from sandbox.telegram import TelegramSandbox
 
 
 @dataclass
