@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test run lint sandbox bench clean
+.PHONY: demo test test-fast run lint sandbox bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ demo: $(STAMP)  ## the whole pipeline on the embedded Redis and the local sandbo
 
 test: $(STAMP)  ## the test suite: its own Redis server and the sandbox, over real HTTP
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)  ## the suite without the slow parts (chaos, fresh-venv install, ...)
+	$(BIN)/python -m pytest -m "not slow"
 
 run: $(STAMP)  ## the service, with newsbot.toml and .env
 	$(BIN)/newsbot run

@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 
 from bot.config import Config, ConfigError, Settings, process_env
 from bot.content.enrich import enrich
+from bot.content.guard import cap_fields, vet
 from bot.delivery import AfterPublish, DeliveryEngine, RedisHealth, RetryPolicy
 from bot.editorial import Editorial
 from bot.ingest.feeds import FeedPoller
@@ -87,7 +88,13 @@ class App:
                 timeout=settings.page_timeout,
             )  # fmt: skip
         targets = self.config.channels_for(article.source) if channels is None else channels
-        payloads = {ch: self.render(ch, article) for ch in targets}
+        payloads: dict[str, str] = {}
+        if deliver:  # an item a feed's backfill only remembers is never rendered
+            article = await vet(article, allow_private=settings.allow_private_networks)
+            # rendering is CPU work: off the event loop, which must keep leases alive
+            payloads = await asyncio.to_thread(self._render_all, targets, article)
+        else:
+            article = cap_fields(article)
         result = await self.store.ingest(
             article, targets, deliver=deliver, payloads=payloads, content_hash=source_hash,
             approvals=self.config.approvals(targets), replan=by_editor,
@@ -100,6 +107,9 @@ class App:
             channels=list(result.channels),
         )
         return result
+
+    def _render_all(self, channels: Sequence[str], article: Article) -> dict[str, str]:
+        return {channel: self.render(channel, article) for channel in channels}
 
     def render(self, channel: str, article: Article) -> str:
         """What the channel will receive, as stored JSON; "" if it cannot be rendered
@@ -207,7 +217,7 @@ async def open_app(
         ctx = PlatformContext(
             settings=settings,
             http=http,
-            env=env if env is not None else process_env(settings),
+            env=env if env is not None else process_env(),
             register_secret=redactor.add,
         )
         publishers = await open_publishers(config, ctx, stack)

@@ -20,7 +20,14 @@ from pathlib import Path
 import structlog
 from redis.exceptions import RedisError
 
-from bot.config import ConfigError, load_config, load_settings
+from bot.config import (
+    ConfigError,
+    load_config,
+    load_settings,
+    process_env,
+    unknown_setting_sentence,
+    unknown_settings,
+)
 from bot.keys import Keys
 from bot.logging import Redactor, configure_logging
 from bot.redis_embedded import EmbeddedRedisError
@@ -69,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command not in ("run", "demo"):  # `run` logs them; the demo reads no env
+            for name, closest in unknown_settings(process_env()):
+                print(f"newsbot: {unknown_setting_sentence(name, closest)}", file=sys.stderr)
         if args.command == "run":
             if args.workers < 1:
                 print("newsbot: --workers must be 1 or more", file=sys.stderr)
@@ -105,6 +115,9 @@ async def _run(processes: int) -> int:
     config = load_config()
     redactor = Redactor()
     configure_logging(config.settings.log_level, redactor)
+    for name, closest in unknown_settings(process_env()):
+        log.warning("unknown setting", setting=name, closest=closest,
+                    detail=unknown_setting_sentence(name, closest))  # fmt: skip
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -207,9 +208,41 @@ def load_config(settings: Settings | None = None) -> Config:
     return Config(settings=settings, feeds=tuple(parsed.feeds), channels=channels)
 
 
-def process_env(settings: Settings) -> dict[str, str]:
+SETTING_PREFIXES = ("NEWSBOT_",)
+
+
+def known_settings() -> frozenset[str]:
+    """Every environment variable Settings reads."""
+    names = (f.validation_alias for f in Settings.model_fields.values())
+    return frozenset(name for name in names if isinstance(name, str))
+
+
+def unknown_settings(env: Mapping[str, str]) -> list[tuple[str, str | None]]:
+    """Variables named like newsbot's settings that none of them is: (name, the closest
+    known setting or None). A typo (NEWSBOT_WORKRES) is otherwise silently ignored."""
+    known = known_settings()
+    unknown = sorted(
+        name for name in env if name.startswith(SETTING_PREFIXES) and name not in known
+    )
+    return [(name, _closest(name, known)) for name in unknown]
+
+
+def _closest(name: str, known: frozenset[str]) -> str | None:
+    """The known setting whose name, past the shared prefix, is closest to `name`'s."""
+    prefix = next(p for p in SETTING_PREFIXES if name.startswith(p))
+    tails = {k.removeprefix(prefix): k for k in known if k.startswith(prefix)}
+    found = get_close_matches(name.removeprefix(prefix), list(tails), n=1, cutoff=0.6)
+    return tails[found[0]] if found else None
+
+
+def unknown_setting_sentence(name: str, closest: str | None) -> str:
+    hint = f"did you mean {closest}?" if closest else "see .env.example for the settings"
+    return f"{name} is not a newsbot setting and is ignored: {hint}"
+
+
+def process_env() -> dict[str, str]:
     """The environment as the service sees it: `.env` values, overridden by real ones."""
-    env_file = settings.model_config.get("env_file")
+    env_file = Settings.model_config.get("env_file")
     values: dict[str, str] = {}
     if isinstance(env_file, str) and Path(env_file).is_file():
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})

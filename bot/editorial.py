@@ -17,11 +17,13 @@ import aiohttp
 
 from bot.config import Config
 from bot.models import Article, Delivery, IngestResult, State
-from bot.preview import ChannelPreview, load_article, preview
+from bot.preview import ChannelPreview, load_url, preview
+from bot.report import shorten
 from bot.store import Store, now_ms
 from publishers.base import Payload, Publisher, PublishError, load_platform
 
 COMMANDS_PER_MINUTE = 20
+ECHO_CHARS = 300  # an argument quoted back in a reply, at most
 MEMBER_CACHE_SECONDS = 300
 EVENTS_SCANNED = 5000  # recent events read for a channel's health
 WAITING = (
@@ -38,7 +40,8 @@ Submit = Callable[..., Awaitable[IngestResult]]
 
 MESSAGES = {
     "no_channel": "there is no active channel {channel!r}: use one of {names}",
-    "not_a_link": "{url!r} is not a link: send /post https://... [channel ...]",
+    "not_a_link": "{url!r} is neither a link nor an article id: send an https://... "
+    "address or an id from /queue",
     "unknown_article": "no article {ref!r} is known: send its link or id from /queue",
     "no_delivery": "article {article} has no delivery to {channel!r}: it has {names}",
     "no_post_to_edit": "article {article} has no post for {channel!r} to edit",
@@ -51,6 +54,8 @@ class EditorError(Exception):
     `key` and `values` let the editors' bot say it in the editors' language."""
 
     def __init__(self, key: str, **values: str) -> None:
+        # an editor's argument is echoed back cut: a reply must fit Telegram's limit
+        values = {name: shorten(value, ECHO_CHARS) for name, value in values.items()}
         super().__init__(MESSAGES[key].format(**values))
         self.key = key
         self.values = values
@@ -132,35 +137,43 @@ class Editorial:
         return tuple(wanted) or tuple(active)
 
     async def fetch(self, url: str) -> Article:
+        """The article at an http(s) URL. Only URLs: the editors' bot never reads the
+        server's disk, nor says whether a path exists there."""
         settings = self.config.settings
-        return await load_article(
+        return await load_url(
             url, self.fetcher, allow_private=settings.allow_private_networks,
             timeout=settings.page_timeout,
         )  # fmt: skip
 
-    async def post(
-        self, url: str, channels: Sequence[str], who: str
-    ) -> tuple[Article, list[Delivery], bool]:
-        """Ingest an article now: (article, its deliveries, new?). A known article is
-        not posted again: its deliveries say where and when it went."""
-        if not url.startswith(("http://", "https://")):
-            raise EditorError("not_a_link", url=url)
-        targets = self.channel_ids(channels)
-        known = await self.store.find_article(url)
+    async def _article(self, ref: str) -> tuple[Article, list[Delivery], bool]:
+        """A known article by id or URL, else the article fetched from its URL (the
+        last value says whether its page was just read)."""
+        known = await self.store.find_article(ref)
         if known is not None:
-            article, deliveries = await self.find(known)
-            if deliveries:
-                return article, deliveries, False
-        article = await self.fetch(url)
-        existing = await self.store.deliveries(article.id)
-        if existing:
-            return article, existing, False
-        article = replace(article, source=f"editor:{who}")
-        await self._submit(article, channels=targets, enriched=True, by_editor=True)
+            return (*await self.find(known), False)
+        if not ref.startswith(("http://", "https://")):
+            raise EditorError("not_a_link", url=ref)
+        article = await self.fetch(ref)
         return article, await self.store.deliveries(article.id), True
 
-    async def preview(self, url: str) -> tuple[Article, list[ChannelPreview]]:
-        article = await self.fetch(url)
+    async def post(
+        self, ref: str, channels: Sequence[str], who: str
+    ) -> tuple[Article, list[Delivery], bool]:
+        """Ingest an article (a link, or the id of one a feed only remembered) now:
+        (article, its deliveries, new?). A delivered article is not posted again:
+        its deliveries say where and when it went."""
+        targets = self.channel_ids(channels)
+        article, deliveries, fetched = await self._article(ref)
+        if deliveries:
+            return article, deliveries, False
+        article = replace(article, source=f"editor:{who}")
+        # one a feed only remembered was never read from its page: the submit reads it
+        await self._submit(article, channels=targets, enriched=fetched, by_editor=True)
+        return article, await self.store.deliveries(article.id), True
+
+    async def preview(self, ref: str) -> tuple[Article, list[ChannelPreview]]:
+        """Each active channel's post for a link, or for a known article's id."""
+        article, _deliveries, _fetched = await self._article(ref)
         return article, preview(article, self.config.active_channels)
 
     async def find(self, ref: str) -> tuple[Article, list[Delivery]]:

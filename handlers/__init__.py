@@ -22,7 +22,6 @@ from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.types import Message, TelegramObject
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from redis.asyncio import Redis
 
@@ -32,7 +31,9 @@ from bot.preview import PreviewError
 from handlers import approval, commands
 from handlers.access import EditorsOnly
 from handlers.alerts import Notifier
+from handlers.fitting import FitMessages
 from handlers.texts import Texts
+from handlers.webhook import CheckedRequestHandler
 
 log = structlog.get_logger("editors_bot")
 
@@ -95,10 +96,10 @@ class EditorsBot:
                 await polling
 
     async def _serve(self, stop: asyncio.Event, hook: Webhook) -> None:
-        """aiogram's request handler answers 401 to a request without the right
-        X-Telegram-Bot-Api-Secret-Token and does not process it."""
+        """A request without the right X-Telegram-Bot-Api-Secret-Token gets 401, a
+        body that is not an update 400; neither is processed (handlers.webhook)."""
         app = web.Application()
-        handler = SimpleRequestHandler(self.dispatcher, self.bot, secret_token=hook.secret)
+        handler = CheckedRequestHandler(self.dispatcher, self.bot, secret_token=hook.secret)
         handler.register(app, path=urlsplit(hook.url).path or "/")
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
@@ -165,6 +166,7 @@ def open_editors_bot(
     if token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set: the editors' bot needs it")
     bot = make_bot(token.get_secret_value().strip(), settings.telegram_api_base, html=True)
+    bot.session.middleware(FitMessages())  # every reply and alert fits, or goes as plain text
     dispatcher = build_dispatcher(editorial, settings, redis)
     targets = [settings.editors_chat_id] if settings.editors_chat_id else sorted(settings.editors)
     notifier = Notifier(bot, editorial, targets, Texts(settings.language), consumer)

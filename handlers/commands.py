@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import ErrorEvent, Message
 
@@ -69,11 +68,9 @@ async def reply(message: Message, text: str) -> None:
 
 
 async def _send(message: Message, text: str) -> None:
-    """HTML, or, when a cut left a tag open (Telegram refuses it), the same as text."""
-    try:
-        await message.answer(text, disable_web_page_preview=True)
-    except TelegramBadRequest:
-        await message.answer(text, parse_mode=None, disable_web_page_preview=True)
+    """One message; one Telegram refuses (a cut left a tag open) goes again as plain
+    text (handlers.fitting)."""
+    await message.answer(text, disable_web_page_preview=True)
 
 
 async def on_editor_error(event: ErrorEvent, texts: Texts) -> None:

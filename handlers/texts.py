@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 HELP_RU = """<b>Команды</b>
-/post URL [канал ...] — опубликовать статью сейчас
-/preview URL — что получит каждый канал, с предупреждениями
+/post URL|ID [канал ...] — опубликовать статью сейчас
+/preview URL|ID — что получит каждый канал, с предупреждениями
 /status URL|ID — состояние по каналам, попытки, ошибки, ссылки
 /queue — что ждёт: одобрения, по расписанию, повторы, на удержании
 /retry ID [канал] — повторить неудавшуюся или отменённую публикацию
@@ -22,8 +22,8 @@ HELP_RU = """<b>Команды</b>
 /help — эта справка"""
 
 HELP_EN = """<b>Commands</b>
-/post URL [channel ...] — post an article now
-/preview URL — what each channel would receive, with warnings
+/post URL|ID [channel ...] — post an article now
+/preview URL|ID — what each channel would receive, with warnings
 /status URL|ID — state per channel, attempts, errors, links
 /queue — what is waiting: approval, scheduled, retrying, held
 /retry ID [channel] — retry a failed or cancelled delivery
@@ -94,7 +94,7 @@ TEXTS: dict[str, dict[str, str]] = {
 # The core's EditorError in Russian, by key (English is the core's own text).
 PROBLEMS_RU = {
     "no_channel": "нет активного канала {channel!r}: используйте один из {names}",
-    "not_a_link": "{url!r} — не ссылка: отправьте /post https://... [канал ...]",
+    "not_a_link": "{url!r} — не ссылка и не id статьи: пришлите адрес https://... или id из /queue",
     "unknown_article": "статья {ref!r} неизвестна: пришлите её ссылку или id из /queue",
     "no_delivery": "у статьи {article} нет публикации в {channel!r}: есть {names}",
     "no_post_to_edit": "у статьи {article} нет поста для {channel!r}, чтобы его править",
@@ -102,8 +102,8 @@ PROBLEMS_RU = {
 }
 
 USAGE = {
-    "post": "/post URL [channel ...]",
-    "preview": "/preview URL",
+    "post": "/post URL|ID [channel ...]",
+    "preview": "/preview URL|ID",
     "status": "/status URL|ID",
     "retry": "/retry ID [channel]",
     "cancel": "/cancel ID [channel]",

@@ -126,3 +126,20 @@ def make_config(
         feeds=tuple(FeedConfig.model_validate(f) for f in feeds or []),
         channels=tuple(load_platform(c["kind"]).CHANNEL_MODEL.model_validate(c) for c in channels),
     )
+
+
+SLOW_FOLDERS = ("chaos",)  # kill -9, faults, Redis restarts: minutes, not seconds
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: a long suite (run the fast ones: make test-fast)")
+    config.addinivalue_line(
+        "markers", "install: installs the project into a fresh venv (slow; needs PyPI)"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = item.path.parts
+        if any(folder in parts for folder in SLOW_FOLDERS) or item.get_closest_marker("install"):
+            item.add_marker(pytest.mark.slow)

@@ -86,3 +86,57 @@ def decode_html(raw: bytes, content_type: str | None = None) -> str:
     if declared:
         return raw.decode(declared, "replace")
     return raw.decode("utf-8", "replace")
+
+
+_XML_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([\w.:\-]+)[\"']")
+# A document declared UTF-8 is UTF-8 with a few bad bytes while at most this share of
+# its non-ASCII bytes is invalid; beyond it the declaration itself is wrong.
+_UTF8_BAD_SHARE = 0.1
+
+
+def decode_feed(raw: bytes, content_type: str | None = None) -> tuple[str, int]:
+    """A feed's text and how many invalid byte sequences became U+FFFD.
+
+    feedparser, given bytes that are not valid in their declared UTF-8, re-decodes the
+    whole document in another code page, so one bad byte garbles every item. Decoding
+    here instead keeps the good items' text: the declared charset (BOM, HTTP header,
+    XML declaration, else UTF-8 as XML says), bad bytes replaced, one at a time."""
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            return _replaced(raw[len(bom) :], codec)
+    declared: list[str] = []
+    if content_type and (found := _HEADER_CHARSET.search(content_type)):
+        declared.append(found.group(1))
+    if found_xml := _XML_DECLARATION.match(raw[:_PRESCAN_BYTES]):
+        declared.append(found_xml.group(1).decode("ascii"))
+    codecs_ = [c for c in map(_codec, declared) if c] or ["utf-8"]
+    for codec in dict.fromkeys(codecs_):
+        text = _strict(raw, codec)
+        if text is not None:
+            return text, 0
+    if "utf-8" in codecs_:
+        text, bad = _replaced(raw, "utf-8")
+        non_ascii = sum(byte >= 0x80 for byte in raw)
+        if bad <= _UTF8_BAD_SHARE * max(non_ascii, 1):
+            return text, bad
+    guessed = _guess(raw)
+    if guessed is not None:
+        return guessed, 0
+    return _replaced(raw, codecs_[0])
+
+
+def _replaced(raw: bytes, codec: str) -> tuple[str, int]:
+    text = raw.decode(codec, "replace")
+    return text, text.count("\ufffd") - _strict_count(raw, codec)
+
+
+def _strict_count(raw: bytes, codec: str) -> int:
+    """U+FFFD characters the document really contains (written as such, not bad bytes)."""
+    return raw.count("\ufffd".encode(codec, "ignore")) if codec.startswith("utf") else 0
+
+
+def as_utf8_feed(text: str) -> bytes:
+    """`text` as UTF-8 bytes whose XML declaration (if any) says UTF-8."""
+    head, rest = text[:_PRESCAN_BYTES], text[_PRESCAN_BYTES:]
+    head = re.sub(r"^(\s*<\?xml[^>]*?encoding\s*=\s*[\"'])[\w.:\-]+", r"\1utf-8", head)
+    return (head + rest).encode("utf-8")

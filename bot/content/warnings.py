@@ -77,7 +77,17 @@ def article_warnings(article: Article) -> list[EditorWarning]:
                 f"the title has {len(article.title)} characters, over {TITLE_MAX}: shorten it",
             )
         )
+    warnings += [EditorWarning(code, NOTES[code].format(detail)) for code, detail in article.notes]
     return warnings
+
+
+# What ingest changed (Article.notes), by code: "{}" is the note's detail.
+NOTES = {
+    "image_refused": "the image was not used ({}): the post goes out without it",
+    "field_capped": "a field was too long for any real article and was cut ({})",
+    "bad_bytes": "the feed sent bytes that are not valid {} in this item; they show as "
+    "\ufffd: check the title and the lead",
+}
 
 
 def summary_warnings(summary: Summary, dropped: tuple[str, ...]) -> list[EditorWarning]:

@@ -104,3 +104,57 @@ async def test_run_without_a_needed_token_says_which_one(
     code, _out, err = await newsbot(env, tmp_path, "run")
     assert code == 2 and err.startswith(f"newsbot: {missing} is not set")
     assert len(err.strip().splitlines()) == 1
+
+
+async def test_a_mistyped_setting_is_named_with_the_closest_known_one(
+    tmp_path: Path, redis_server: EmbeddedRedis, sandbox: Sandbox
+) -> None:
+    # Regression: NEWSBOT_WORKRES=3 was silently ignored.
+    env = {**env_for(tmp_path, redis_server.url, sandbox, "https://profit.kz/rss/"),
+           "NEWSBOT_WORKRES": "3", "NEWSBOT_FETCH_PAGE": "false"}  # fmt: skip
+    code, _out, err = await newsbot(env, tmp_path, "status")
+    assert code == 0
+    assert "NEWSBOT_WORKRES is not a newsbot setting and is ignored: did you mean " \
+        "NEWSBOT_WORKERS?" in err  # fmt: skip
+    assert "NEWSBOT_FETCH_PAGE is not a newsbot setting" in err and "NEWSBOT_FETCH_PAGES?" in err
+
+
+def redis_servers_in(data_dir: Path) -> list[int]:
+    """Pids of redis-server processes working in `data_dir`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()  # redis retitles: "redis-server unix..."
+        except OSError:
+            continue
+        if b"redis-server" in cmdline and str(data_dir).encode() in cmdline:
+            found.append(int(proc.name))
+    return found
+
+
+async def test_a_clean_sigterm_leaves_no_embedded_redis_server_behind(
+    tmp_path: Path, sandbox: Sandbox, feed_server: FeedServer
+) -> None:
+    # Regression (seen once): after a clean SIGTERM the embedded redis-server stayed.
+    for run in range(3):
+        data = tmp_path / f"data{run}"
+        env = env_for(tmp_path, "", sandbox, feed_server.url)
+        del env["REDIS_URL"]
+        env["NEWSBOT_DATA_DIR"] = str(data)
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 60
+        while b"service started" not in await asyncio.wait_for(proc.stdout.readline(), 60):
+            assert time.monotonic() < deadline and proc.returncode is None
+        assert redis_servers_in(data)  # it runs while the service runs
+        proc.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+        assert proc.returncode == 0, err.decode()[-2000:]
+        assert redis_servers_in(data) == []
+        # the server was reaped by its owner, not behind asyncio's child watcher's back
+        assert b"Unknown child process" not in out + err

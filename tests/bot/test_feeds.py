@@ -10,7 +10,8 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.config import FeedConfig
-from bot.ingest.feeds import FeedPoller, parse_feed
+from bot.ingest.feedparse import parse_feed
+from bot.ingest.feeds import FeedPoller
 from bot.keys import Keys
 from bot.models import Article, IngestResult
 from bot.net import make_fetch_session
@@ -69,7 +70,8 @@ def test_a_broken_item_is_skipped_with_its_reason_and_the_rest_go_through() -> N
     parsed = parse_feed(body, "f")
     assert [a.title for a in parsed.articles] == ["Новость 1", "Новость 4"]
     skipped = parsed.skipped
-    assert len(skipped) == 2 and "no link" in skipped[0] and "ftp://x/3" in skipped[1]
+    reasons = [reason for _item, reason in skipped]
+    assert len(reasons) == 2 and "no link" in reasons[0] and "ftp://x/3" in reasons[1]
 
 
 def test_the_same_article_twice_in_one_feed_is_one_article() -> None:

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from bot.app import App, open_app
 from bot.config import Config
-from bot.ingest.feeds import parse_feed
+from bot.ingest.feedparse import parse_feed
 from bot.models import Article, Delivery, State
 from bot.redis_embedded import EmbeddedRedis
 from sandbox import Fault, Sandbox
@@ -158,7 +158,7 @@ async def test_a_broken_feed_item_is_skipped_and_the_good_ones_are_delivered(
     async with open_app(config, env=ENV) as app:
         report = await app.pollers[0].poll_once()
         assert report.new == 2 and len(report.skipped) == 1
-        assert "it has no link" in report.skipped[0]
+        assert "it has no link" in report.skipped[0][1]
         deliveries = await deliver_all(app, await app.store.recent_article_ids())
     assert [d.state for d in deliveries] == [State.SENT] * 4
     assert len(sandbox.telegram.posts) == 2 and len(sandbox.facebook.posts) == 2

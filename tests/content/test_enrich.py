@@ -14,7 +14,7 @@ from aiohttp import web
 from structlog.testing import capture_logs
 
 from bot.content.enrich import enrich
-from bot.ingest.feeds import parse_feed
+from bot.ingest.feedparse import parse_feed
 from bot.models import Article
 from bot.net import make_fetch_session
 from tests.conftest import FIXTURES

@@ -44,7 +44,7 @@ async def test_a_stranger_is_refused_once_audited_and_nothing_happens(bot: Bot) 
 
 async def test_members_of_the_editors_chat_are_editors_others_are_not(bot: Bot) -> None:
     bot.send(MEMBER, "/help")
-    assert "/post URL [channel ...]" in await bot.reply(MEMBER)
+    assert "/post URL|ID [channel ...]" in await bot.reply(MEMBER)
     bot.send(OUTSIDER, "/help")
     assert await bot.reply(OUTSIDER) == "This bot is for editors only."
     outcomes = [(e["user_id"], e["outcome"]) for e in await bot.app.store.read_audit()]
@@ -54,7 +54,14 @@ async def test_members_of_the_editors_chat_are_editors_others_are_not(bot: Bot) 
 async def test_help_lists_every_command_with_its_usage(bot: Bot) -> None:
     bot.send(EDITOR, "/help")
     text = await bot.reply(EDITOR)
-    usages = ["/post URL", "/preview URL", "/status URL|ID", "/queue", "/retry ID", "/cancel ID"]
+    usages = [
+        "/post URL|ID",
+        "/preview URL|ID",
+        "/status URL|ID",
+        "/queue",
+        "/retry ID",
+        "/cancel ID",
+    ]
     usages += ["/delete ID", "/pause", "/resume", "/channels", "/stats"]
     for usage in usages:
         assert usage in text
@@ -81,10 +88,10 @@ async def test_post_ingests_now_and_a_second_post_says_where_it_went(bot: Bot) -
 @pytest.mark.parametrize(
     ("command", "answer"),
     [
-        ("/post", "Wrong arguments: /post URL [channel ...]"),
-        ("/post profit.kz/news", "is not a link: send /post https://"),
+        ("/post", "Wrong arguments: /post URL|ID [channel ...]"),
+        ("/post profit.kz/news", "is neither a link nor an article id"),
         ("/post https://profit.kz/x nochannel", "there is no active channel 'nochannel'"),
-        ("/preview", "Wrong arguments: /preview URL"),
+        ("/preview", "Wrong arguments: /preview URL|ID"),
         ("/status", "Wrong arguments: /status URL|ID"),
         ("/status 0123456789abcdef", "no article '0123456789abcdef' is known"),
         ("/retry", "Wrong arguments: /retry ID [channel]"),
@@ -98,6 +105,28 @@ async def test_wrong_arguments_get_one_clear_sentence(bot: Bot, command: str, an
     text = await bot.reply(EDITOR)
     assert answer in text
     assert text.count("\n") == 0
+
+
+@pytest.mark.parametrize("path", ["/etc/hostname", "/nonexistent/file.html", "../../etc/passwd"])
+async def test_preview_and_post_never_read_the_servers_disk(bot: Bot, path: str) -> None:
+    # Regression: /preview /some/path read a local file and sent its text to the chat,
+    # and /preview /nonexistent revealed whether a path exists. Every path gets the same
+    # answer, which names no file content and no "does not exist".
+    for command in ("/preview", "/post"):
+        bot.send(EDITOR, f"{command} {path}")
+        text = await bot.reply(EDITOR)
+        assert text == f"Could not do it: {path!r} is neither a link nor an article id: send " \
+            "an https://... address or an id from /queue"  # fmt: skip
+    assert await bot.app.store.recent_article_ids() == []
+
+
+async def test_preview_by_article_id_shows_the_stored_article(bot: Bot) -> None:
+    bot.send(EDITOR, f"/post {bot.page_url} tg-main")
+    await bot.reply(EDITOR)
+    [aid] = await bot.app.store.recent_article_ids()
+    bot.send(EDITOR, f"/preview {aid}")
+    replies = [m.text or "" for m in await bot.replies(EDITOR, 3)]
+    assert all("Казахстан и Туркменистан" in r for r in replies)
 
 
 async def test_preview_shows_each_channel_with_warnings(bot: Bot) -> None:
@@ -214,7 +243,7 @@ async def test_texts_are_russian_by_default(redis_server: EmbeddedRedis, sandbox
         bot.send(EDITOR, "/retry")
         assert await bot.reply(EDITOR) == "Неверные аргументы: /retry ID [channel]"
         bot.send(EDITOR, "/help")
-        assert (await bot.reply(EDITOR)).startswith("Команды\n/post URL [канал ...]")
+        assert (await bot.reply(EDITOR)).startswith("Команды\n/post URL|ID [канал ...]")
         bot.send(EDITOR, "/status 0123456789abcdef")
         assert await bot.reply(EDITOR) == (
             "Не получилось: статья '0123456789abcdef' неизвестна: "

@@ -7,6 +7,8 @@ import asyncio
 import json
 import socket
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import aiohttp
 import pytest
@@ -14,7 +16,7 @@ import pytest
 from bot.config import ConfigError, load_settings
 from bot.redis_embedded import EmbeddedRedis
 from sandbox import Sandbox
-from tests.handlers.harness import EDITOR, running_bot
+from tests.handlers.harness import EDITOR, Bot, running_bot
 
 SECRET = "webhook-Secret_123"
 
@@ -25,9 +27,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def test_webhook_with_the_secret_is_handled_without_it_is_401(
+@asynccontextmanager
+async def webhook_bot(
     redis_server: EmbeddedRedis, sandbox: Sandbox
-) -> None:
+) -> AsyncIterator[tuple[Bot, str]]:
+    """The editors' bot in webhook mode, once it has set its webhook: (bot, its URL)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram/webhook"
     settings = {"TELEGRAM_WEBHOOK_URL": url, "TELEGRAM_WEBHOOK_SECRET": SECRET,
@@ -37,9 +41,16 @@ async def test_webhook_with_the_secret_is_handled_without_it_is_401(
         while sandbox.telegram.updates.webhook_url != url:
             assert time.monotonic() < deadline, "the webhook was never set"
             await asyncio.sleep(0.05)
+        yield bot, url
+
+
+async def test_webhook_with_the_secret_is_handled_without_it_is_401(
+    redis_server: EmbeddedRedis, sandbox: Sandbox
+) -> None:
+    async with webhook_bot(redis_server, sandbox) as (bot, url):
         assert sandbox.telegram.updates.webhook_secret == SECRET
         bot.send(EDITOR, "/help")
-        assert "/post URL [channel ...]" in await bot.reply(EDITOR)
+        assert "/post URL|ID [channel ...]" in await bot.reply(EDITOR)
         message = {
             "message_id": 1,
             "date": int(time.time()),
@@ -65,3 +76,20 @@ def test_a_webhook_url_without_a_secret_is_refused_at_start(
     monkeypatch.delenv("TELEGRAM_WEBHOOK_SECRET", raising=False)
     with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_SECRET is missing"):
         load_settings(_env_file=None)
+
+
+async def test_malformed_json_and_a_json_array_get_400_and_nothing_is_processed(
+    redis_server: EmbeddedRedis, sandbox: Sandbox
+) -> None:
+    # Regression: with the right secret, malformed JSON got 500 and a JSON array 200.
+    async with webhook_bot(redis_server, sandbox) as (bot, url):
+        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+        bodies = ['{"update_id": 1, "message": {', '[{"update_id": 1}]', '"text"', "{}",
+                  '{"update_id": "1"}', '{"update_id": 2, "message": {"text": 5}}']  # fmt: skip
+        async with aiohttp.ClientSession() as client:
+            for body in bodies:
+                async with client.post(url, data=body, headers=headers) as resp:
+                    assert resp.status == 400, body
+                    assert "Update" in await resp.text()
+        await bot.quiet(EDITOR)
+        assert await bot.app.store.read_audit() == []  # nothing reached the dispatcher
