@@ -3,8 +3,9 @@
 many tags, windows-1251...). Times what a new article costs before it is stored:
 `extract_page` (charset, lxml, trafilatura + htmldate, chrome removal), the merge into
 an article, and rendering the default Telegram and Facebook posts. Nothing asserts.
+`--corpus` times the real pages of the regression corpus instead (bench/corpus.py).
 
-    .venv/bin/python bench/content.py [--repeat 5]
+    .venv/bin/python bench/content.py [--repeat 5] [--corpus]
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from pages import build_pages  # noqa: E402
+from pages import Page, build_pages  # noqa: E402
 
 from bot.content.enrich import article_from_page  # noqa: E402
 from bot.content.extract import extract_page  # noqa: E402
@@ -31,11 +32,24 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+def corpus_pages() -> list[Page]:
+    """The regression corpus's pages (real and built), as this bench's pages."""
+    from corpus import FETCH_HINT
+    from corpus import corpus_pages as manifest_pages
+
+    found = manifest_pages()
+    if not all(page.fetched for page in found):
+        print(f"The corpus is not fetched: {FETCH_HINT}.", file=sys.stderr)
+        sys.exit(1)
+    return [Page(p.id, p.language, p.url, p.path.read_bytes(), p.content_type) for p in found]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs over the corpus (default 5)")
+    parser.add_argument("--corpus", action="store_true", help="the regression corpus's pages")
     args = parser.parse_args()
-    pages = build_pages()
+    pages = corpus_pages() if args.corpus else build_pages()
     channels = default_channels()
     # Warm-up: imports, compiled templates, razdel's first use.
     for page in pages[:3]:
