@@ -1,13 +1,18 @@
-"""Message entities as tdlib keeps them: nesting rules, the 100-entity cap, and the
-url/hashtag/mention entities the server finds by itself.
+"""Message entities as tdlib keeps them: nesting rules, splitting, the 100-entity cap,
+and the url/hashtag/mention entities the server finds by itself.
 
-Follows tdlib `td/telegram/MessageEntity.cpp`: `fix_entities` (continuous entities
-cannot intersect or nest; blockquotes cannot nest; bold/italic/underline/strike/
-spoiler are cut out of code and pre and merged when they touch),
-`get_input_message_entities` (MAX_USER_ENTITY_COUNT = 100 "server-side limit",
-custom emoji not counted, extra entities silently dropped) and `merge_new_entities`
-(found entities never overlap entities the sender set). The Bot API ("Formatting
-options") states the same nesting rules.
+A port of tdlib `td/telegram/MessageEntity.cpp` (2026, the code of TDLib 1.8.65 that
+tests/sandbox/test_tdlib_differential.py runs against): `fix_entities` (continuous
+entities cannot intersect or nest; blockquotes cannot nest and cut the continuous
+entities that straddle them), `split_entities` (bold/italic/underline/strikethrough/
+spoiler are cut out of code, pre and date_time, merged where they touch, and split
+where another entity starts inside them: `<b>x <i>y</i> z</b>` is bold "x ", bold
+"y z", italic "y"), `get_input_message_entities` (MAX_USER_ENTITY_COUNT = 100
+"server-side limit", custom emoji not counted, the rest silently dropped) and
+`merge_new_entities` (found entities never overlap entities the sender set).
+
+Invariant: every function takes and returns entities sorted by `sort_key`, tdlib's
+MessageEntity::operator< (offset, then longer first, then type priority).
 """
 
 from __future__ import annotations
@@ -17,10 +22,16 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_ENTITIES = 100
-SPLITTABLE = frozenset({"bold", "italic", "underline", "strikethrough", "spoiler"})
+# The order split_entities flushes them in; it decides the order of equal pieces.
+SPLITTABLE = ("bold", "italic", "underline", "strikethrough", "spoiler")
 BLOCKQUOTES = frozenset({"blockquote", "expandable_blockquote"})
-PRE_LIKE = frozenset({"pre", "code"})
-# MessageEntity::get_type_priority: the tie-break of sort_entities.
+# get_pre_entities_mask: nothing can be nested in them, formatting is cut out of them.
+PRE_LIKE = frozenset({"code", "pre", "date_time"})
+# get_user_entities_mask: what the sender sets (and the server counts).
+USER = (
+    frozenset(SPLITTABLE) | BLOCKQUOTES | PRE_LIKE | {"text_link", "text_mention", "custom_emoji"}
+)
+# MessageEntity::get_type_priority; a "pre" with a language is PreCode (10).
 PRIORITY = {
     "mention": 50,
     "hashtag": 50,
@@ -42,7 +53,9 @@ PRIORITY = {
     "spoiler": 94,
     "custom_emoji": 99,
     "expandable_blockquote": 0,
+    "date_time": 30,
 }
+_END = 1 << 31
 
 
 @dataclass
@@ -54,6 +67,8 @@ class Entity:
     language: str | None = None
     custom_emoji_id: str | None = None
     user_id: int | None = None
+    unix_time: int | None = None
+    date_time_format: str | None = None
 
     @property
     def end(self) -> int:
@@ -61,7 +76,12 @@ class Entity:
 
 
 def sort_key(e: Entity) -> tuple[int, int, int]:
-    return (e.offset, -e.length, PRIORITY.get(e.type, 50))
+    priority = 10 if e.type == "pre" and e.language else PRIORITY.get(e.type, 50)
+    return (e.offset, -e.length, priority)
+
+
+def sort_entities(entities: list[Entity]) -> list[Entity]:
+    return sorted(entities, key=sort_key)
 
 
 def to_json(e: Entity) -> dict[str, Any]:
@@ -75,11 +95,16 @@ def to_json(e: Entity) -> dict[str, Any]:
         out["custom_emoji_id"] = e.custom_emoji_id
     if e.user_id is not None:
         out["user"] = {"id": e.user_id, "is_bot": False, "first_name": "User"}
+    if e.unix_time is not None:
+        out["unix_time"] = e.unix_time
+    if e.date_time_format:
+        out["date_time_format"] = e.date_time_format
     return out
 
 
 def from_json(d: dict[str, Any]) -> Entity:
     user = d.get("user")
+    unix_time = d.get("unix_time")
     return Entity(
         type=str(d.get("type", "")),
         offset=int(d.get("offset", 0)),
@@ -88,14 +113,17 @@ def from_json(d: dict[str, Any]) -> Entity:
         language=d.get("language"),
         custom_emoji_id=d.get("custom_emoji_id"),
         user_id=int(user["id"]) if isinstance(user, dict) and "id" in user else None,
+        unix_time=int(unix_time) if unix_time is not None else None,
+        date_time_format=d.get("date_time_format"),
     )
 
 
 def _remove_intersecting(entities: list[Entity]) -> list[Entity]:
-    """Keep an entity only if it starts after every kept one ends (nested ones go)."""
+    """remove_intersecting_entities: keep an entity only if it starts after every kept
+    one ends, so nested ones go too."""
     kept: list[Entity] = []
     last_end = 0
-    for e in sorted(entities, key=sort_key):
+    for e in entities:
         if e.offset >= last_end:
             kept.append(e)
             last_end = e.end
@@ -103,67 +131,114 @@ def _remove_intersecting(entities: list[Entity]) -> list[Entity]:
 
 
 def _outside_blockquotes(entities: list[Entity], quotes: list[Entity]) -> list[Entity]:
-    """Drop entities that straddle a blockquote border (tdlib
-    remove_entities_intersecting_blockquote); inside or outside is fine."""
-    kept = []
+    """remove_entities_intersecting_blockquote: an entity may sit inside or outside a
+    blockquote, never across its border (both lists sorted and non-overlapping)."""
+    kept: list[Entity] = []
+    q = 0
     for e in entities:
-        straddles = any(
-            q.offset < e.end and e.offset < q.end and not (q.offset <= e.offset and e.end <= q.end)
-            for q in quotes
-        )
-        if not straddles:
-            kept.append(e)
+        while q < len(quotes) and quotes[q].end <= e.offset:
+            q += 1
+        if q < len(quotes) and (quotes[q].end < e.end or e.offset < quotes[q].offset < e.end):
+            continue
+        kept.append(e)
     return kept
 
 
-def _split(splittable: list[Entity], others: list[Entity]) -> list[Entity]:
-    """Cut formatting out of code/pre and merge overlapping or touching runs of one type."""
-    holes = [(o.offset, o.end) for o in others if o.type in PRE_LIKE]
+def split_entities(splittable: list[Entity], others: list[Entity]) -> list[Entity]:
+    """tdlib split_entities: merge each formatting type's overlapping or touching runs,
+    cut them where any entity begins or ends, and drop what lies in code/pre/date_time.
+    A run of one type is also cut where a run of another type begins."""
+    begin = dict.fromkeys(SPLITTABLE, 0)
+    end = dict.fromkeys(SPLITTABLE, 0)
     result: list[Entity] = []
-    for kind in sorted({e.type for e in splittable}):
-        covered: set[int] = set()
-        for e in splittable:
-            if e.type == kind:
-                covered.update(range(e.offset, e.end))
-        for start, end in holes:
-            covered.difference_update(range(start, end))
-        runs: list[list[int]] = []  # [start, end) pairs
-        for pos in sorted(covered):
-            if runs and runs[-1][1] == pos:
-                runs[-1][1] = pos + 1
+    queue = iter(splittable)
+    pending = next(queue, None)
+
+    def flush(offset: int) -> None:
+        for kind in SPLITTABLE:
+            if end[kind] != 0 and begin[kind] < offset:
+                stop = min(end[kind], offset)
+                result.append(Entity(kind, begin[kind], stop - begin[kind]))
+                begin[kind], end[kind] = (0, 0) if end[kind] <= offset else (offset, end[kind])
+
+    def add_entities(end_offset: int) -> None:
+        nonlocal pending
+        while pending is not None and pending.offset < end_offset:
+            kind = pending.type
+            if end[kind] != 0 and pending.offset <= end[kind]:
+                end[kind] = max(end[kind], pending.end)
             else:
-                runs.append([pos, pos + 1])
-        result.extend(Entity(kind, start, end - start) for start, end in runs)
-    return result
+                flush(pending.offset)
+                begin[kind], end[kind] = pending.offset, pending.end
+            pending = next(queue, None)
+        flush(end_offset)
+
+    stack: list[Entity] = []
+
+    def add_offset(offset: int) -> None:
+        while stack and offset >= stack[-1].end:
+            before = len(result)
+            add_entities(stack[-1].end)
+            if stack[-1].type in PRE_LIKE:
+                del result[before:]
+            stack.pop()
+        add_entities(offset)
+
+    for other in others:
+        add_offset(other.offset)
+        stack.append(other)
+    add_offset(_END)
+    return sort_entities(result)
+
+
+def _resplit(splittable: list[Entity], others: list[Entity]) -> list[Entity]:
+    if not splittable:
+        return others
+    pieces = split_entities(splittable, others)
+    return sort_entities(others + pieces) if others else pieces
 
 
 def fix_entities(entities: list[Entity]) -> list[Entity]:
-    entities = [e for e in entities if e.length > 0]
+    """tdlib fix_entities (its are_entities_valid fast path gives the same result)."""
+    entities = sort_entities(entities)
     splittable = [e for e in entities if e.type in SPLITTABLE]
-    quotes = _remove_intersecting([e for e in entities if e.type in BLOCKQUOTES])
-    continuous = _remove_intersecting(
+    quotes = [e for e in entities if e.type in BLOCKQUOTES]
+    others = _remove_intersecting(
         [e for e in entities if e.type not in SPLITTABLE and e.type not in BLOCKQUOTES]
     )
-    continuous = _outside_blockquotes(continuous, quotes)
-    others = continuous + quotes
-    return sorted(others + _split(splittable, others), key=sort_key)
+    if quotes:
+        quotes = _remove_intersecting(quotes)
+        others = sort_entities(_outside_blockquotes(others, quotes) + quotes)
+    return _resplit(splittable, others)
+
+
+def counted(entities: list[Entity]) -> list[Entity]:
+    """What tdlib get_input_message_entities sends, limit aside: the sender's entities
+    with the formatting split again without the others (pieces split around a link
+    join up, pieces split where another type begins stay apart)."""
+    user = [e for e in entities if e.type in USER]
+    formatting = split_entities([e for e in user if e.type in SPLITTABLE], [])
+    return [e for e in user if e.type not in SPLITTABLE] + formatting
+
+
+def count_entities(entities: list[Entity]) -> int:
+    """The entities Telegram counts against its 100 (custom emoji are free)."""
+    return sum(e.type != "custom_emoji" for e in counted(entities))
 
 
 def cap_entities(entities: list[Entity]) -> list[Entity]:
-    """At most 100 entities reach the server: others first, then formatting; custom
-    emoji do not count. The rest are dropped without an error."""
+    """The entities of the sent message: at most 100 reach the server, others first,
+    then formatting; custom emoji do not count; the rest are dropped without an
+    error. The server's entities are fixed again when the message comes back."""
     kept: list[Entity] = []
     count = 0
-    ordered = [e for e in entities if e.type not in SPLITTABLE] + [
-        e for e in entities if e.type in SPLITTABLE
-    ]
-    for e in ordered:
-        if e.type == "custom_emoji":
-            kept.append(e)
-        elif count < MAX_ENTITIES:
-            kept.append(e)
+    for e in counted(entities):
+        if e.type != "custom_emoji":
+            if count >= MAX_ENTITIES:
+                continue
             count += 1
-    return sorted(kept, key=sort_key)
+        kept.append(e)
+    return fix_entities(kept)
 
 
 # A simplified tdlib find_entities: explicit http(s)/www links, #hashtags, @usernames.
@@ -194,12 +269,28 @@ def find_entities(text: str) -> list[Entity]:
             found.append(Entity("hashtag", at[m.start()], at[m.end()] - at[m.start()]))
     for m in _MENTION.finditer(text):
         found.append(Entity("mention", at[m.start()], at[m.end()] - at[m.start()]))
-    return _remove_intersecting(found)
+    return _remove_intersecting(sort_entities(found))
 
 
 def merge_found(entities: list[Entity], found: list[Entity]) -> list[Entity]:
-    """Add found entities that overlap no continuous entity and no blockquote border."""
-    solid = [e for e in entities if e.type not in SPLITTABLE and e.type not in BLOCKQUOTES]
+    """tdlib merge_new_entities: a found entity is kept unless it overlaps a continuous
+    entity or a blockquote border; formatting is split around the kept ones."""
+    if not found:
+        return entities
+    splittable = [e for e in entities if e.type in SPLITTABLE]
     quotes = [e for e in entities if e.type in BLOCKQUOTES]
-    new = [f for f in found if not any(f.offset < s.end and s.offset < f.end for s in solid)]
-    return sorted(entities + _outside_blockquotes(new, quotes), key=sort_key)
+    old = [e for e in entities if e.type not in SPLITTABLE and e.type not in BLOCKQUOTES]
+    new = _outside_blockquotes(found, quotes)
+    merged: list[Entity] = []
+    i = 0
+    for e in old:  # merge_entities
+        while i < len(new) and new[i].end <= e.offset:
+            merged.append(new[i])
+            i += 1
+        merged.append(e)
+        while i < len(new) and new[i].offset < e.end:
+            i += 1
+    merged += new[i:]
+    if quotes:
+        merged = sort_entities(merged + quotes)
+    return _resplit(splittable, merged)

@@ -1,12 +1,12 @@
 """Telegram's HTML parse mode, byte for byte: what the Bot API server keeps of a text.
 
-A port of tdlib `td/telegram/MessageEntity.cpp` (github.com/tdlib/td, 2024):
-`parse_html` + `decode_html_entity` for the tags, entities and error texts with
-their UTF-8 byte offsets, then the parts of `fix_formatted_text` that change what
-a channel shows: control characters, nested and intersecting entities, and the
-trim of leading/trailing spaces and newlines. The Bot API server
-(tdlib/telegram-bot-api `Client.cpp`) prefixes tdlib's "Can't parse entities: ..."
-with "Bad Request: " and lower-cases the first letter.
+A port of tdlib `parse_html` and `decode_html_entity` (td/telegram/MessageEntity.cpp,
+2026, the code of TDLib 1.8.65): tags, attributes, HTML entities and the error texts
+with their UTF-8 byte offsets. The Bot API server (tdlib/telegram-bot-api
+`Client::get_formatted_text`) runs exactly this as the `parseTextEntities` request and
+answers its error as "Bad Request: can't parse entities: ..."; TDLib then applies
+`fix_formatted_text` when the message is sent (sandbox.tgfix). Both steps are checked
+against TDLib itself by tests/sandbox/test_tdlib_differential.py.
 
 Offsets and lengths of entities are UTF-16 code units (Bot API "MessageEntity");
 length limits are counted by tdlib in Unicode code points (`utf8_length`).
@@ -17,14 +17,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox.tgentities import Entity, fix_entities, from_json, to_json
+from sandbox.tgentities import Entity, from_json, sort_entities, to_json
+from sandbox.tgfix import FixError, fix_formatted_text, utf16_len
+from sandbox.tglinks import checked_link, link_user_id, safe_int, wrapped_int
 
-__all__ = ["HtmlParseError", "ParsedText", "code_points", "parse_html", "plain_text", "utf16_len"]
+__all__ = [
+    "HtmlParseError",
+    "ParsedText",
+    "code_points",
+    "parse_entities",
+    "parse_html",
+    "plain_text",
+    "utf16_len",
+]
 
 ERROR_PREFIX = "Bad Request: can't parse entities: "
 ALLOWED_TAGS = frozenset(
     {"a", "b", "strong", "i", "em", "s", "strike", "del", "u", "ins", "tg-spoiler", "tg-emoji"}
-    | {"span", "pre", "code", "blockquote"}
+    | {"tg-time", "span", "pre", "code", "blockquote"}
 )
 SIMPLE_TAGS = {
     "b": "bold",
@@ -40,7 +50,6 @@ SIMPLE_TAGS = {
 }
 # td::is_space: the NUL terminator of the C string counts as a space.
 SPACES = frozenset(b" \t\r\n\0\v")
-LINK_SCHEMES = ("http", "https", "tg", "ton", "tonsite")
 
 
 class HtmlParseError(ValueError):
@@ -62,34 +71,48 @@ class ParsedText:
         return code_points(self.text)
 
 
-def utf16_len(s: str) -> int:
-    return len(s.encode("utf-16-le", "surrogatepass")) // 2
-
-
 def code_points(s: str) -> int:
     return len(s)
 
 
+def parse_entities(text: str) -> ParsedText:
+    """tdlib parse_html alone, as the `parseTextEntities` request answers: the text and
+    its entities before TDLib cleans, splits and trims them."""
+    plain, entities = _parse(_utf8_of(text))
+    return ParsedText(plain, [to_json(e) for e in entities])
+
+
 def parse_html(text: str) -> ParsedText:
     """Parse `text` as parse_mode=HTML and normalise it as Telegram stores it."""
-    try:
-        raw = text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise HtmlParseError("Bad Request: strings must be encoded in UTF-8") from None
-    plain, entities = _parse(raw)
-    return _finish(plain, entities)
+    plain, entities = _parse(_utf8_of(text))
+    return _finish(plain, entities, trim=True)
 
 
 def plain_text(text: str, entities: list[dict[str, Any]] | None = None) -> ParsedText:
     """A text sent without parse_mode (with explicit entities, if any), cleaned and
     trimmed the same way."""
-    return _finish(text, [from_json(e) for e in entities or []])
+    return _finish(text, [from_json(e) for e in entities or []], trim=True)
 
 
-def _finish(plain: str, entities: list[Entity]) -> ParsedText:
-    cleaned, entities = _clean(plain, fix_entities(entities))
-    trimmed, entities = _trim(cleaned, entities)
-    return ParsedText(trimmed, [to_json(e) for e in fix_entities(entities)])
+def fixed(parsed: ParsedText) -> ParsedText:
+    """`fix_formatted_text` without the trim, as TDLib's `parseMarkdown` request shows it."""
+    return _finish(parsed.text, [from_json(e) for e in parsed.entities], trim=False)
+
+
+def _utf8_of(text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise HtmlParseError("Bad Request: strings must be encoded in UTF-8") from None
+
+
+def _finish(plain: str, entities: list[Entity], *, trim: bool) -> ParsedText:
+    try:
+        text, entities = fix_formatted_text(plain, entities, trim=trim)
+    except FixError as exc:
+        message = str(exc)
+        raise HtmlParseError("Bad Request: " + message[:1].lower() + message[1:]) from None
+    return ParsedText(text, [to_json(e) for e in entities])
 
 
 def _fail(message: str) -> HtmlParseError:
@@ -143,6 +166,7 @@ class _Open:
     argument: str
     offset: int  # UTF-16 offset in the output
     out_pos: int  # byte position in the output
+    date: int = 0  # <tg-time unix=...>
 
 
 def _parse(raw: bytes) -> tuple[str, list[Entity]]:
@@ -173,8 +197,8 @@ def _parse(raw: bytes) -> tuple[str, list[Entity]]:
         begin = i
         i += 1
         if s[i] != ord("/"):
-            i, tag, argument = _start_tag(s, i, begin)
-            stack.append(_Open(tag, argument, utf16, len(out)))
+            i, tag, argument, date = _start_tag(s, i, begin)
+            stack.append(_Open(tag, argument, utf16, len(out), date))
         else:
             if not stack:
                 raise _fail(f"Unexpected end tag at byte offset {begin}")
@@ -205,10 +229,10 @@ def _parse(raw: bytes) -> tuple[str, list[Entity]]:
             "Text contains invalid Unicode characters after decoding HTML entities, "
             "check for unmatched surrogate code units"
         )
-    return out.decode("utf-8"), entities
+    return out.decode("utf-8"), sort_entities(entities)
 
 
-def _start_tag(s: bytes, i: int, begin: int) -> tuple[int, str, str]:
+def _start_tag(s: bytes, i: int, begin: int) -> tuple[int, str, str, int]:
     """Read `<tag attr=...>` from after the '<'; return the index of its '>'."""
     while s[i] not in SPACES and s[i] != ord(">"):
         i += 1
@@ -218,6 +242,7 @@ def _start_tag(s: bytes, i: int, begin: int) -> tuple[int, str, str]:
     if tag not in ALLOWED_TAGS:
         raise _fail(f'Unsupported start tag "{tag}" at byte offset {begin}')
     argument = ""
+    date = 0
     while s[i] != ord(">"):
         while s[i] != 0 and s[i] in SPACES:
             i += 1
@@ -253,12 +278,16 @@ def _start_tag(s: bytes, i: int, begin: int) -> tuple[int, str, str]:
         elif tag == "span" and name == b"class" and value.startswith("tg-"):
             argument = value[3:]
         elif (tag == "tg-emoji" and name == b"emoji-id") or (
-            tag == "blockquote" and name == b"expandable"
+            tag == "tg-time" and name == b"format"
         ):
-            argument = value if tag == "tg-emoji" else "1"
+            argument = value
+        elif tag == "blockquote" and name == b"expandable":
+            argument = "1"
+        elif tag == "tg-time" and name == b"unix":
+            date = wrapped_int(value, 32)  # to_integer<int32>: no check, wraps around
     if tag == "span" and argument != "spoiler":
         raise _fail(f'Tag "span" must have class "tg-spoiler" at byte offset {begin}')
-    return i, tag, argument
+    return i, tag, argument, date
 
 
 def _attribute_value(s: bytes, i: int) -> tuple[int, str]:
@@ -292,16 +321,23 @@ def _close(top: _Open, length: int, out: bytearray, entities: list[Entity]) -> N
     if tag in SIMPLE_TAGS or tag == "span":
         entities.append(Entity(SIMPLE_TAGS.get(tag, "spoiler"), offset, length))
     elif tag == "tg-emoji":
-        arg = top.argument
-        # to_integer_safe<int64>: the decimal must print back identically, and not be 0.
-        if not arg.lstrip("-").isdigit() or str(int(arg)) != arg or int(arg) == 0:
+        # to_integer_safe<int64>: a decimal int64 that prints back identically, not 0.
+        if not safe_int(top.argument, 64):
             raise _fail("Invalid custom emoji identifier specified")
-        entities.append(Entity("custom_emoji", offset, length, custom_emoji_id=arg))
+        entities.append(Entity("custom_emoji", offset, length, custom_emoji_id=top.argument))
+    elif tag == "tg-time":
+        date_format = _date_time_format(top.argument)
+        if top.date > 0:
+            entities.append(
+                Entity(
+                    "date_time", offset, length, unix_time=top.date, date_time_format=date_format
+                )
+            )
     elif tag == "a":
         url = top.argument or out[top.out_pos :].decode("utf-8", "surrogatepass")
-        if url.startswith("tg://user?id=") and url[13:].isdigit():
-            entities.append(Entity("text_mention", offset, length, user_id=int(url[13:])))
-        elif checked := _checked_link(url):
+        if (user_id := link_user_id(url)) is not None:
+            entities.append(Entity("text_mention", offset, length, user_id=user_id))
+        elif checked := checked_link(url):
             entities.append(Entity("text_link", offset, length, url=checked))
     elif tag == "pre":
         last = entities[-1] if entities else None
@@ -313,7 +349,7 @@ def _close(top: _Open, length: int, out: bytearray, entities: list[Entity]) -> N
     elif tag == "code":
         last = entities[-1] if entities else None
         same = last is not None and (last.offset, last.length) == (offset, length)
-        if last is not None and same and last.type == "pre" and top.argument:
+        if last is not None and same and last.type == "pre" and not last.language and top.argument:
             last.language = top.argument  # <pre><code class="language-x">
             return
         entities.append(Entity("code", offset, length, language=top.argument or None))
@@ -322,64 +358,15 @@ def _close(top: _Open, length: int, out: bytearray, entities: list[Entity]) -> N
         entities.append(Entity(kind, offset, length))
 
 
-def _checked_link(url: str) -> str:
-    """An approximation of tdlib LinkManager::get_checked_link: http(s), tg, ton links;
-    a link without a scheme gets http://; anything else is dropped (no entity)."""
-    url = url.strip()
-    if not url or any(ch.isspace() for ch in url):
-        return ""
-    scheme, sep, rest = url.partition(":")
-    if not sep or not scheme.isascii() or not scheme.isalpha() or not rest.startswith("//"):
-        if "." not in url.split("/")[0]:
-            return ""
-        return "http://" + url
-    if scheme.lower() not in LINK_SCHEMES:
-        return ""
-    if scheme.lower() in ("http", "https") and not rest[2:].split("/")[0]:
-        return ""
-    return url
-
-
-def _clean(text: str, entities: list[Entity]) -> tuple[str, list[Entity]]:
-    """tdlib clean_input_string_with_entities: control characters become spaces,
-    '\\r' and a few invisible or combining characters go; offsets move with them."""
-    out: list[str] = []
-    shift = [0] * (utf16_len(text) + 1)  # old UTF-16 position -> UTF-16 units removed before
-    pos = removed = 0
-    for ch in text:
-        width = 2 if ord(ch) > 0xFFFF else 1
-        if ch == "\r" or 0x2028 <= ord(ch) <= 0x202E or ord(ch) in (0x0333, 0x033F, 0x030A):
-            removed += width
-        elif ord(ch) < 32 and ch != "\n":
-            out.append(" ")
-        else:
-            out.append(ch)
-        for k in range(1, width + 1):
-            shift[pos + k] = removed
-        pos += width
-    if removed:
-        for e in entities:
-            end = e.offset + e.length
-            e.offset -= shift[e.offset]
-            e.length = end - shift[end] - e.offset
-        entities = [e for e in entities if e.length > 0]
-    return "".join(out), entities
-
-
-def _trim(text: str, entities: list[Entity]) -> tuple[str, list[Entity]]:
-    """tdlib's rtrim (drops or cuts entities past the end) and ltrim (never past the
-    first entity) of spaces and newlines."""
-    stripped = text.rstrip(" \n")
-    end = utf16_len(stripped)
-    kept: list[Entity] = []
-    for e in entities:
-        if e.offset >= end:
-            continue
-        e.length = min(e.length, end - e.offset)
-        kept.append(e)
-    first = min((e.offset for e in kept), default=end)
-    lead = len(stripped) - len(stripped.lstrip(" \n"))
-    lead = min(lead, first)  # leading characters are ASCII: code points == UTF-16 units
-    for e in kept:
-        e.offset -= lead
-    return stripped[lead:], kept
+def _date_time_format(value: str) -> str | None:
+    """tdlib get_date_flags, written back as the Bot API's "date_time_format":
+    "r" alone, or any of w/W, d, D, t, T (a short form wins over a long one);
+    None when there is no format."""
+    if value in ("r", "R"):
+        return "r"
+    if any(ch not in "wWdDtT" for ch in value):
+        raise _fail("Invalid date format used")
+    week = "w" if "w" in value or "W" in value else ""
+    date = "d" if "d" in value else "D" if "D" in value else ""
+    time = "t" if "t" in value else "T" if "T" in value else ""
+    return week + date + time or None

@@ -1,6 +1,6 @@
 """The Bot API methods that touch chats and messages: send, edit, delete, getChat,
 getChatMember. Texts of errors: tdlib/telegram-bot-api `Client.cpp`
-(fail_query_with_error, check_chat, check_message) and tdlib; see PLATFORMS.md.
+(fail_query_with_error, check_chat, check_message) and tdlib; see docs/architecture.md "Telegram".
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections import defaultdict, deque
 from typing import Any
 
 from sandbox.records import UploadedFile, as_bool, as_json, as_str
+from sandbox.tghtml import HtmlParseError, ParsedText
 from sandbox.tgmodels import (
     SECONDS_48H,
     Chat,
@@ -20,9 +21,9 @@ from sandbox.tgmodels import (
     bad_request,
     message_json,
     photo_sizes,
-    prepare_text,
     stable_channel_id,
 )
+from sandbox.tgmodels import prepare_text as _prepare_text
 
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
@@ -359,3 +360,12 @@ def _link_preview(params: dict[str, Any]) -> dict[str, Any] | None:
     if as_bool(params.get("disable_web_page_preview")):
         return {"is_disabled": True}
     return None
+
+
+def prepare_text(raw: str, parse_mode: Any, entities: Any, *, caption: bool) -> ParsedText:
+    """sandbox.tgmodels.prepare_text; explicit entities TDLib refuses (a text_link whose
+    URL fails LinkManager::check_link) are a 400 like a bad parse, not a crash."""
+    try:
+        return _prepare_text(raw, parse_mode, entities, caption=caption)
+    except HtmlParseError as exc:
+        raise TgError(400, exc.description) from None

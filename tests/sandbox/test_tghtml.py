@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.tghtml import HtmlParseError, code_points, parse_html, utf16_len
+from sandbox.tghtml import HtmlParseError, code_points, parse_entities, parse_html, utf16_len
 
 PREFIX = "Bad Request: can't parse entities: "
 RU = "Привет, мир! "  # 13 characters, 22 bytes in UTF-8
@@ -21,8 +21,11 @@ def test_simple_tags_become_entities_with_utf16_offsets() -> None:
         "😀 <b>жирный <i>курсив</i></b> <u>u</u> <s>s</s> <tg-spoiler>x</tg-spoiler>"
     )
     assert parsed.text == "😀 жирный курсив u s x"
+    # TDLib splits the bold where the italic starts (its split_entities); the sandbox
+    # used to keep one bold over both words.
     assert parsed.entities == [
-        {"offset": 3, "length": 13, "type": "bold"},
+        {"offset": 3, "length": 7, "type": "bold"},
+        {"offset": 10, "length": 6, "type": "bold"},
         {"offset": 10, "length": 6, "type": "italic"},
         {"offset": 17, "length": 1, "type": "underline"},
         {"offset": 19, "length": 1, "type": "strikethrough"},
@@ -75,7 +78,7 @@ def test_nested_links_and_blockquotes_keep_only_the_outer_one() -> None:
         "<blockquote>q<blockquote>r</blockquote></blockquote>"
     )
     assert parsed.entities == [
-        {"offset": 0, "length": 2, "type": "text_link", "url": "https://a.kz"},
+        {"offset": 0, "length": 2, "type": "text_link", "url": "https://a.kz/"},
         {"offset": 2, "length": 2, "type": "blockquote"},
     ]
 
@@ -118,3 +121,71 @@ def test_length_counts_code_points_after_parsing() -> None:
     assert parsed.length == 11 == code_points(parsed.text)
     assert utf16_len(parsed.text) == 12
     assert parsed.entities == [{"offset": 0, "length": 10, "type": "bold"}]
+
+
+# --- what the comparison with TDLib 1.8.65 found (tests/sandbox/test_tdlib_differential.py)
+
+
+def test_tg_time_makes_a_date_time_entity_with_its_format() -> None:
+    parsed = parse_html(
+        '<tg-time unix="1700000000" format="Dtw">a</tg-time> <tg-time unix="5">b</tg-time>'
+        ' <tg-time unix="0" format="r">c</tg-time> <tg-time unix="4294967301">d</tg-time>'
+    )
+    assert parsed.entities == [
+        {
+            "offset": 0,
+            "length": 1,
+            "type": "date_time",
+            "unix_time": 1700000000,
+            "date_time_format": "wDt",
+        },
+        {"offset": 2, "length": 1, "type": "date_time", "unix_time": 5},
+        # unix 0 makes no entity; tdlib reads unix as an int32 that wraps around
+        {"offset": 6, "length": 1, "type": "date_time", "unix_time": 5},
+    ]
+    assert error_of('<tg-time unix="5" format="rw">x</tg-time>') == (
+        PREFIX + "Invalid date format used"
+    )
+
+
+def test_custom_emoji_id_that_overflows_int64_is_refused() -> None:
+    for emoji_id in ("9223372036854775808", "18446744073709551617", "05", "+5", "--5", "²"):
+        html = f'<tg-emoji emoji-id="{emoji_id}">👍</tg-emoji>'
+        assert error_of(html) == PREFIX + "Invalid custom emoji identifier specified"
+    parsed = parse_html('<tg-emoji emoji-id="-9223372036854775808">👍</tg-emoji>')
+    assert parsed.entities[0]["custom_emoji_id"] == "-9223372036854775808"
+
+
+def test_runs_of_lrm_and_rlm_marks_keep_only_the_last_one() -> None:
+    assert parse_html("a\u200e\u200f\u200eb\u200fc").text == "a\u200c\u200c\u200eb\u200fc"
+
+
+def test_link_urls_are_normalised_or_dropped_as_tdlib_does() -> None:
+    html = (
+        '<a href="Example.COM">a</a><a href="https://a.kz/ b">b</a>'
+        '<a href="tg:resolve?domain=x">c</a><a href="tg://a.b">d</a>'
+        '<a href="http://localhost">e</a><a href="x y@a.b">f</a><a>example.org</a>'
+    )
+    assert parse_html(html).entities == [
+        {"offset": 0, "length": 1, "type": "text_link", "url": "http://example.com/"},
+        {"offset": 1, "length": 1, "type": "text_link", "url": "https://a.kz/%20b"},
+        {"offset": 2, "length": 1, "type": "text_link", "url": "tg://resolve?domain=x"},
+        {"offset": 6, "length": 11, "type": "text_link", "url": "http://example.org/"},
+    ]
+
+
+def test_nested_pre_takes_the_language_of_the_outer_code() -> None:
+    html = '<pre><code class="language-a"><code class="language-b">x</code></code></pre>'
+    assert parse_entities(html).entities == [
+        {"offset": 0, "length": 1, "type": "pre", "language": "a"},
+        {"offset": 0, "length": 1, "type": "code"},
+    ]
+    assert parse_html(html).entities == [{"offset": 0, "length": 1, "type": "pre", "language": "a"}]
+
+
+def test_adjacent_formatting_merges_and_spaces_only_entities_stay() -> None:
+    parsed = parse_html("<b>a</b><b>b</b> <u> </u>c")
+    assert parsed.entities == [
+        {"offset": 0, "length": 2, "type": "bold"},
+        {"offset": 3, "length": 1, "type": "underline"},
+    ]
