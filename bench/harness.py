@@ -22,10 +22,10 @@ from typing import Any
 import aiohttp
 from redis.asyncio import Redis
 
-from bot.keys import Keys
+from bot.infra.redis_embedded import EmbeddedRedis
 from bot.models import Article
-from bot.redis_embedded import EmbeddedRedis
 from bot.store import Store
+from bot.store.keys import Keys
 
 TOKEN = "123456789:BENCH-not-a-real-token-0123456789abc"
 PAGE_ID = "100000000000777"
@@ -181,7 +181,7 @@ class Bench:
         self.url = await self.embedded.start()
         self.redis = Redis.from_url(self.url)
         self.store = Store(self.redis, Keys(NAMESPACE))
-        await self.store.ensure_group()
+        await self.store.ensure_groups()
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -21,15 +21,11 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.app import open_app
-from bot.config import Config, FeedConfig, Settings
-from bot.redis_embedded import EmbeddedRedis
-from publishers.base import load_platform
-
-try:
-    from sandbox import start_sandbox
-except ImportError:  # before the sandbox became its own package
-    from bot.sandbox import start_sandbox  # type: ignore[import-not-found,no-redef]
+from bot.app import default_platforms, open_app
+from bot.config import Config, FeedConfig, Settings, parse_channels, platform_settings
+from bot.infra.redis_embedded import EmbeddedRedis
+from bot.settings import load
+from sandbox import start_sandbox
 
 TOKEN = "123456789:BENCH-not-a-real-token-0123456789abc"
 ITEM = (
@@ -84,19 +80,21 @@ class Ticker:
 async def one_run(mib: int, redis_url: str) -> tuple[float, float, int]:
     sandbox = await start_sandbox()
     runner, url = await serve(feed(mib))
-    settings = Settings(
-        _env_file=None, REDIS_URL=redis_url, NEWSBOT_NAMESPACE=f"hostile{time.monotonic_ns()}",
-        TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=sandbox.telegram_base,
-        FACEBOOK_GRAPH_URL=sandbox.graph_url, NEWSBOT_ALLOW_PRIVATE_NETWORKS=True,
-        NEWSBOT_FETCH_PAGES=False, NEWSBOT_RATE_LIMITS=False,
-    )  # fmt: skip
+    values = {
+        "_env_file": None, "REDIS_URL": redis_url,
+        "NEWSBOT_NAMESPACE": f"hostile{time.monotonic_ns()}", "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE": sandbox.telegram_base, "FACEBOOK_GRAPH_URL": sandbox.graph_url,
+        "NEWSBOT_ALLOW_PRIVATE_NETWORKS": True, "NEWSBOT_FETCH_PAGES": False,
+        "NEWSBOT_RATE_LIMITS": False,
+    }  # fmt: skip
     channels = [{"id": "tg", "kind": "telegram", "chat": "@bench_channel"},
                 {"id": "fb", "kind": "facebook", "page_id": "100000000000777"}]  # fmt: skip
+    platforms = default_platforms()
+    feed_config = FeedConfig(id="hostile", url=url, backfill=10, max_bytes=64_000_000)  # type: ignore[arg-type]
     config = Config(
-        settings=settings,
-        feeds=(FeedConfig(id="hostile", url=url, backfill=10, max_bytes=64_000_000),),  # type: ignore[arg-type]
-        channels=tuple(load_platform(c["kind"]).CHANNEL_MODEL.model_validate(c) for c in channels),
-    )
+        load(Settings, **values), (feed_config,), parse_channels(platforms, channels),
+        platform_settings(platforms, **values),
+    )  # fmt: skip
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     try:

@@ -1,6 +1,8 @@
-"""The composition root: builds every long-lived object, hands them to each other
-and closes them in reverse order. Nothing else in the service creates a Redis
-client, an HTTP session, a Bot or a publisher.
+"""The composition root: loads the platforms, builds every long-lived object, hands
+them to each other and closes them in reverse order. Nothing else in the service
+loads a platform or creates a Redis client, an HTTP session, a Bot or a platform
+client. It only wires: what each piece does is in its own module
+(docs/architecture.md "Rooms").
 """
 
 from __future__ import annotations
@@ -9,33 +11,33 @@ import asyncio
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
-import structlog
 from redis.asyncio import Redis
 
-from bot.config import Config, ConfigError, Settings, process_env
-from bot.content.enrich import enrich
-from bot.content.guard import cap_fields, vet
-from bot.delivery import AfterPublish, DeliveryEngine, RedisHealth, RetryPolicy
+from bot.config import Config
+from bot.delivery.attempt import RetryPolicy
+from bot.delivery.engine import DeliveryEngine
 from bot.editorial import Editorial
+from bot.infra.health import RedisHealth
+from bot.infra.leader import LeaderLease
+from bot.infra.logging import Redactor
+from bot.infra.redis_embedded import EmbeddedRedis
 from bot.ingest.feeds import FeedPoller
-from bot.keys import Keys
-from bot.leader import LeaderLease
-from bot.logging import Redactor
-from bot.models import Article, IngestOutcome, IngestResult
+from bot.ingest.service import Ingest
 from bot.net import make_fetch_session
-from bot.redis_embedded import EmbeddedRedis
-from bot.store import Store
+from bot.platforms import Outlet, PlatformContext, Platforms, UnknownKind, load_platforms
+from bot.settings import ConfigError, Settings, load, process_env, setting_names
+from bot.store import Keys, Store
 from bot.urls import secrets_in_url
-from publishers.base import ChannelConfig, PlatformContext, Publisher, load_platform
+from handlers.settings import EditorsSettings
 
-log = structlog.get_logger("app")
+USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot)"
 
 
 class EditorsRunner(Protocol):
@@ -46,86 +48,47 @@ class EditorsRunner(Protocol):
     async def close(self) -> None: ...
 
 
-USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot)"
+def platforms_for(settings: Settings) -> Platforms:
+    """The platforms NEWSBOT_PLATFORMS names; ConfigError when one cannot be loaded."""
+    try:
+        return load_platforms(settings.platform_modules)
+    except UnknownKind as exc:
+        raise ConfigError(f"NEWSBOT_PLATFORMS: {exc}: fix the module name") from None
+
+
+def default_platforms() -> Platforms:
+    """The platforms a new installation has (the default of NEWSBOT_PLATFORMS)."""
+    return load_platforms(str(Settings.model_fields["platforms"].default).split(","))
+
+
+def known_settings(platforms: Platforms) -> frozenset[str]:
+    """Every environment variable the service, the editors' bot and the platforms read."""
+    names = setting_names(Settings) | setting_names(EditorsSettings)
+    for platform in platforms:
+        names |= setting_names(platform.settings_model)
+    return names
 
 
 @dataclass(slots=True)
 class App:
+    """Everything a running process holds; `run` is the service."""
+
     config: Config
+    platforms: Platforms
     redis: Redis
     store: Store
-    publishers: Mapping[str, Publisher]
+    outlets: dict[str, Outlet]  # by channel id: the active channels and their clients
+    ingest: Ingest
     engine: DeliveryEngine
-    pollers: list[FeedPoller]
-    redis_url: str
     leader: LeaderLease
-    fetcher: aiohttp.ClientSession
-    editorial: Editorial = field(init=False)  # built on the app: it submits through it
-    editors_bot: EditorsRunner | None = None  # the editors' bot, run by the leader
-
-    async def submit(
-        self,
-        article: Article,
-        deliver: bool = True,
-        *,
-        channels: Sequence[str] | None = None,
-        enriched: bool = False,
-        by_editor: bool = False,
-    ) -> IngestResult:
-        """Ingest one article for every channel that takes its source (or `channels`);
-        a new one is first completed from its page (once: feeds resubmit known items
-        every poll), unless the caller already did (`enriched`). An editor's article
-        (`by_editor`) is delivered even if a feed's backfill remembered it unposted."""
-        settings = self.config.settings
-        # Dedupe on the source's version: the stored article may be richer (its page),
-        # and a feed listing it again unchanged is no update.
-        source_hash = article.content_hash()
-        if not by_editor and await self.store.content_hash(article.id) == source_hash:
-            return IngestResult(article.id, IngestOutcome.DUPLICATE)
-        if deliver and settings.fetch_pages and not enriched:  # new or changed: fetch once
-            article, _note = await enrich(
-                article, self.fetcher, allow_private=settings.allow_private_networks,
-                timeout=settings.page_timeout,
-            )  # fmt: skip
-        targets = self.config.channels_for(article.source) if channels is None else channels
-        payloads: dict[str, str] = {}
-        if deliver:  # an item a feed's backfill only remembers is never rendered
-            article = await vet(article, allow_private=settings.allow_private_networks)
-            # rendering is CPU work: off the event loop, which must keep leases alive
-            payloads = await asyncio.to_thread(self._render_all, targets, article)
-        else:
-            article = cap_fields(article)
-        result = await self.store.ingest(
-            article, targets, deliver=deliver, payloads=payloads, content_hash=source_hash,
-            approvals=self.config.approvals(targets), replan=by_editor,
-        )  # fmt: skip
-        log.info(
-            "article ingested",
-            article_id=article.id,
-            url=article.url,
-            outcome=result.outcome.value,
-            channels=list(result.channels),
-        )
-        return result
-
-    def _render_all(self, channels: Sequence[str], article: Article) -> dict[str, str]:
-        return {channel: self.render(channel, article) for channel in channels}
-
-    def render(self, channel: str, article: Article) -> str:
-        """What the channel will receive, as stored JSON; "" if it cannot be rendered
-        now (the worker renders again and fails the delivery with the reason)."""
-        publisher = self.publishers.get(channel)
-        if publisher is None:
-            return ""
-        try:
-            return publisher.render(article).to_json()
-        except Exception:
-            log.exception("rendering failed", article_id=article.id, channel=channel)
-            return ""
+    pollers: list[FeedPoller]
+    editorial: Editorial
+    editors_bot: EditorsRunner | None
+    redis_url: str
 
     async def run(self, stop: asyncio.Event, *, poll_feeds: bool = True) -> None:
         """Deliver until `stop` is set; while this process leads, also promote due
-        jobs and poll feeds (one leader among all processes on this namespace)."""
+        jobs, poll feeds and run the editors' bot (one leader per namespace)."""
 
         async def lead(leading: asyncio.Event) -> None:
             async with asyncio.TaskGroup() as tg:
@@ -176,51 +139,55 @@ async def open_redis(
     return redis, url
 
 
-async def open_publishers(
-    config: Config, ctx: PlatformContext, stack: AsyncExitStack
-) -> dict[str, Publisher]:
-    by_kind: dict[str, list[ChannelConfig]] = {}
-    for channel in config.active_channels:
-        by_kind.setdefault(channel.kind, []).append(channel)
-    publishers: dict[str, Publisher] = {}
-    for kind, channels in by_kind.items():
+async def open_outlets(
+    config: Config,
+    platforms: Platforms,
+    http: aiohttp.ClientSession,
+    env: Mapping[str, str],
+    redactor: Redactor,
+    stack: AsyncExitStack,
+) -> dict[str, Outlet]:
+    """A client for every active channel, opened by its platform."""
+    outlets: dict[str, Outlet] = {}
+    for platform in platforms:
+        channels = [c for c in config.active_channels if c.kind == platform.kind]
+        if not channels:
+            continue
+        ctx = PlatformContext(
+            config.platform_settings[platform.kind], http, env, register_secret=redactor.add
+        )
         try:
-            handle = load_platform(kind).create_publishers(channels, ctx)
+            handle = platform.open(channels, ctx)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
         stack.push_async_callback(handle.close)
-        publishers.update(handle.publishers)
-    return publishers
+        for channel in channels:
+            outlets[channel.id] = Outlet(channel, platform, handle.publishers[channel.id])
+    return outlets
 
 
 @asynccontextmanager
 async def open_app(
     config: Config,
+    platforms: Platforms | None = None,
     *,
     redactor: Redactor | None = None,
     env: Mapping[str, str] | None = None,
     consumer: str | None = None,
-    after_publish: AfterPublish | None = None,
+    editors: EditorsSettings | None = None,
     editors_bot: bool = True,
 ) -> AsyncIterator[App]:
     settings = config.settings
+    platforms = platforms or platforms_for(settings)
     redactor = redactor or Redactor()
-    for configured in (settings.telegram_bot_token, settings.telegram_webhook_secret):
-        if configured is not None:
-            redactor.add(configured.get_secret_value())
+    env = env if env is not None else process_env()
     async with AsyncExitStack() as stack:
         redis, redis_url = await open_redis(settings, stack, redactor)
         store = Store(redis, Keys(settings.namespace))
-        await store.ensure_group()
+        await store.ensure_groups()
         http = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
         stack.push_async_callback(http.close)
-        ctx = PlatformContext(
-            settings=settings,
-            http=http,
-            env=env if env is not None else process_env(),
-            register_secret=redactor.add,
-        )
-        publishers = await open_publishers(config, ctx, stack)
+        outlets = await open_outlets(config, platforms, http, env, redactor, stack)
         for feed in config.feeds:
             for secret in secrets_in_url(str(feed.url)):
                 redactor.add(secret)
@@ -232,7 +199,7 @@ async def open_app(
         health = RedisHealth()
         engine = DeliveryEngine(
             store,
-            publishers,
+            outlets,
             consumer=consumer,
             concurrency=settings.workers,
             retry=RetryPolicy(
@@ -242,27 +209,58 @@ async def open_app(
             max_crashes=settings.max_crashes,
             rate_limits=settings.rate_limits,
             health=health,
-            after_publish=after_publish,
         )
         leader = LeaderLease(redis, store.keys.lock("leader"), consumer, health=health)
-        app = App(config, redis, store, publishers, engine, [], redis_url, leader, fetcher)
-        app.editorial = Editorial(store, config, publishers, fetcher, submit=app.submit)
-        has_editors = bool(settings.editors or settings.editors_chat_id)
-        if editors_bot and settings.editors_bot and has_editors and settings.telegram_bot_token:
-            from handlers import open_editors_bot
-
-            app.editors_bot = open_editors_bot(app.editorial, settings, redis, consumer)
-            stack.push_async_callback(app.editors_bot.close)
-        app.pollers = [
+        ingest = Ingest(store, config, outlets, fetcher)
+        editorial = Editorial(store, config, platforms, outlets, fetcher, ingest)
+        bot = None
+        if editors_bot:
+            bot = _open_editors_bot(config, editorial, redis, consumer, editors, redactor)
+            if bot is not None:
+                stack.push_async_callback(bot.close)
+        pollers = [
             FeedPoller(
                 feed,
                 session=fetcher,
-                redis=redis,
-                keys=store.keys,
-                submit=app.submit,
+                store=store,
+                submit=ingest.submit,
                 allow_private=settings.allow_private_networks,
             )
             for feed in config.feeds
             if feed.enabled
         ]
-        yield app
+        yield App(
+            config, platforms, redis, store, outlets, ingest, engine, leader, pollers,
+            editorial, bot, redis_url,
+        )  # fmt: skip
+
+
+def _open_editors_bot(
+    config: Config,
+    editorial: Editorial,
+    redis: Redis,
+    consumer: str,
+    editors: EditorsSettings | None,
+    redactor: Redactor,
+) -> EditorsRunner | None:
+    """The editors' bot, when editors are configured and the Telegram platform is loaded
+    (the bot is the channels' own Telegram bot). aiogram is imported only then."""
+    from handlers.bot import open_editors_bot
+    from publishers.telegram import TelegramSettings, bot_token
+    from publishers.telegram.client import make_bot
+
+    settings = editors or load(EditorsSettings)
+    telegram = config.platform_settings.get("telegram")
+    if not settings.configured or not isinstance(telegram, TelegramSettings):
+        return None
+    if telegram.bot_token is None:
+        return None
+    try:
+        token = bot_token(telegram)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    redactor.add(token)
+    if settings.webhook_secret is not None:
+        redactor.add(settings.webhook_secret.get_secret_value())
+    bot = make_bot(token, telegram.api_base, html=True)
+    return open_editors_bot(bot, editorial, settings, config.settings, redis, consumer)

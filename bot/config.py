@@ -1,5 +1,6 @@
-"""Settings: process settings and secrets from the environment and `.env`;
-feeds and channels from the TOML file named by NEWSBOT_CONFIG.
+"""The configuration file (NEWSBOT_CONFIG, TOML): feeds and channels, each channel
+read by its platform's own model; with the service's settings (bot.settings) and each
+platform's, the whole configuration of a process.
 
 Everything is validated at start-up; a mistake ends in one ConfigError sentence
 that names the setting and what to do.
@@ -7,112 +8,19 @@ that names the setting and what to do.
 
 from __future__ import annotations
 
-import os
-import re
 import tomllib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from difflib import get_close_matches
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dotenv import dotenv_values
-from pydantic import (
-    AnyHttpUrl,
-    BaseModel,
-    ConfigDict,
-    Field,
-    SecretStr,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings
 
-from publishers.base import ChannelConfig, load_platform
+from bot.platforms import ChannelConfig, Platforms, UnknownKind
+from bot.settings import ConfigError, Settings, load, load_settings, sentence
 
-
-class ConfigError(Exception):
-    """A setting is wrong or missing; the message is one sentence for a human."""
-
-
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
-
-    redis_url: SecretStr | None = Field(None, validation_alias="REDIS_URL")
-    namespace: str = Field(
-        "newsbot", validation_alias="NEWSBOT_NAMESPACE", pattern=r"^[A-Za-z0-9_.:-]{1,64}$"
-    )
-    config_path: Path = Field(Path("newsbot.toml"), validation_alias="NEWSBOT_CONFIG")
-    data_dir: Path = Field(Path("var"), validation_alias="NEWSBOT_DATA_DIR")
-    telegram_bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
-    telegram_api_base: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_BASE")
-    facebook_graph_url: str = Field(
-        "https://graph.facebook.com", validation_alias="FACEBOOK_GRAPH_URL"
-    )
-    facebook_api_version: str = Field(
-        "v24.0", validation_alias="FACEBOOK_API_VERSION", pattern=r"^v\d+\.\d+$"
-    )
-    allow_private_networks: bool = Field(False, validation_alias="NEWSBOT_ALLOW_PRIVATE_NETWORKS")
-    log_level: str = Field(
-        "INFO", validation_alias="LOG_LEVEL", pattern=r"(?i)^(debug|info|warning|error)$"
-    )
-    telegram_bot_rate_per_second: float = Field(
-        25.0, validation_alias="TELEGRAM_BOT_RATE_PER_SECOND", gt=0, le=1000
-    )
-    rate_limits: bool = Field(True, validation_alias="NEWSBOT_RATE_LIMITS")
-    lease_seconds: float = Field(120.0, validation_alias="NEWSBOT_LEASE_SECONDS", ge=1, le=3600)
-    max_crashes: int = Field(3, validation_alias="NEWSBOT_MAX_CRASHES", ge=1, le=100)
-    workers: int = Field(4, validation_alias="NEWSBOT_WORKERS", ge=1, le=256)
-    fetch_pages: bool = Field(True, validation_alias="NEWSBOT_FETCH_PAGES")
-    page_timeout: float = Field(15.0, validation_alias="NEWSBOT_PAGE_TIMEOUT", gt=0, le=120)
-    max_attempts: int = Field(8, validation_alias="NEWSBOT_MAX_ATTEMPTS", ge=1, le=100)
-    retry_base_seconds: float = Field(
-        2.0, validation_alias="NEWSBOT_RETRY_BASE_SECONDS", gt=0, le=3600
-    )
-    retry_max_seconds: float = Field(900.0, validation_alias="NEWSBOT_RETRY_MAX_SECONDS", gt=0)
-    # The editors' bot (README "Editors' bot").
-    editor_ids: str = Field("", validation_alias="EDITOR_IDS", pattern=r"^[\d,\s]*$")
-    editors_chat_id: int | None = Field(None, validation_alias="EDITORS_CHAT_ID")
-    language: str = Field("ru", validation_alias="NEWSBOT_LANGUAGE", pattern=r"^(ru|en)$")
-    editors_bot: bool = Field(True, validation_alias="NEWSBOT_EDITORS_BOT")
-    timezone: str = Field("Asia/Almaty", validation_alias="NEWSBOT_TIMEZONE")
-    # Webhook mode of the editors' bot: Telegram posts updates to this public URL, which
-    # a reverse proxy forwards to NEWSBOT_HTTP_HOST:NEWSBOT_HTTP_PORT (same path).
-    telegram_webhook_url: str | None = Field(
-        None, validation_alias="TELEGRAM_WEBHOOK_URL", pattern=r"^https?://[^\s/]+/\S*$"
-    )
-    # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - (Bot API setWebhook).
-    telegram_webhook_secret: SecretStr | None = Field(
-        None, validation_alias="TELEGRAM_WEBHOOK_SECRET"
-    )
-    http_host: str = Field("127.0.0.1", validation_alias="NEWSBOT_HTTP_HOST")
-    http_port: int = Field(8080, validation_alias="NEWSBOT_HTTP_PORT", ge=0, le=65535)
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not a time zone name like Asia/Almaty") from None
-        return value
-
-    @model_validator(mode="after")
-    def _webhook_needs_a_secret(self) -> Settings:
-        secret = self.telegram_webhook_secret
-        value = secret.get_secret_value() if secret is not None else ""
-        if self.telegram_webhook_url and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
-            raise ValueError(
-                "TELEGRAM_WEBHOOK_URL is set but TELEGRAM_WEBHOOK_SECRET is missing or not "
-                "1-256 characters of A-Z, a-z, 0-9, _ and -: set a long random one"
-            )
-        return self
-
-    @property
-    def editors(self) -> frozenset[int]:
-        return frozenset(int(part) for part in self.editor_ids.replace(" ", "").split(",") if part)
+__all__ = ["Config", "ConfigError", "FeedConfig", "Settings", "load_config", "load_settings"]
 
 
 class FeedConfig(BaseModel):
@@ -139,6 +47,8 @@ class Config:
     settings: Settings
     feeds: tuple[FeedConfig, ...]
     channels: tuple[ChannelConfig, ...]
+    # each loaded platform's own settings, by kind (the core reads none of them)
+    platform_settings: Mapping[str, BaseSettings] = field(default_factory=dict)
 
     @property
     def active_channels(self) -> tuple[ChannelConfig, ...]:
@@ -160,17 +70,10 @@ class Config:
         return tuple(c.id for c in self.active_channels if not c.feeds or source in c.feeds)
 
 
-def load_settings(**overrides: Any) -> Settings:
-    try:
-        return Settings(**overrides)
-    except ValidationError as exc:
-        raise ConfigError(
-            _sentence("environment", exc, "fix it in the environment or .env (see .env.example)")
-        ) from None
-
-
-def load_config(settings: Settings | None = None) -> Config:
-    settings = settings or load_settings()
+def load_config(platforms: Platforms, settings: Settings | None = None, **overrides: Any) -> Config:
+    """The TOML file's feeds and channels (each channel read by its platform's model),
+    with the service's and every platform's settings (`overrides` as in load())."""
+    settings = settings or load_settings(**overrides)
     path = settings.config_path
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -189,8 +92,8 @@ def load_config(settings: Settings | None = None) -> Config:
     try:
         parsed = _FileConfig.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_sentence(str(path), exc, "see newsbot.example.toml")) from None
-    channels = tuple(_parse_channel(path, i, c) for i, c in enumerate(parsed.channels))
+        raise ConfigError(sentence(str(path), exc, "see newsbot.example.toml")) from None
+    channels = tuple(_parse_channel(path, i, c, platforms) for i, c in enumerate(parsed.channels))
     _check_unique(path, "feeds", [f.id for f in parsed.feeds])
     _check_unique(path, "channels", [c.id for c in channels])
     feed_ids = {f.id for f in parsed.feeds}
@@ -205,69 +108,40 @@ def load_config(settings: Settings | None = None) -> Config:
         raise ConfigError(
             f"{path} has no [[channels]]: add at least one (see newsbot.example.toml)"
         )
-    return Config(settings=settings, feeds=tuple(parsed.feeds), channels=channels)
-
-
-SETTING_PREFIXES = ("NEWSBOT_",)
-
-
-def known_settings() -> frozenset[str]:
-    """Every environment variable Settings reads."""
-    names = (f.validation_alias for f in Settings.model_fields.values())
-    return frozenset(name for name in names if isinstance(name, str))
-
-
-def unknown_settings(env: Mapping[str, str]) -> list[tuple[str, str | None]]:
-    """Variables named like newsbot's settings that none of them is: (name, the closest
-    known setting or None). A typo (NEWSBOT_WORKRES) is otherwise silently ignored."""
-    known = known_settings()
-    unknown = sorted(
-        name for name in env if name.startswith(SETTING_PREFIXES) and name not in known
+    return Config(
+        settings, tuple(parsed.feeds), channels, platform_settings(platforms, **overrides)
     )
-    return [(name, _closest(name, known)) for name in unknown]
 
 
-def _closest(name: str, known: frozenset[str]) -> str | None:
-    """The known setting whose name, past the shared prefix, is closest to `name`'s."""
-    prefix = next(p for p in SETTING_PREFIXES if name.startswith(p))
-    tails = {k.removeprefix(prefix): k for k in known if k.startswith(prefix)}
-    found = get_close_matches(name.removeprefix(prefix), list(tails), n=1, cutoff=0.6)
-    return tails[found[0]] if found else None
+def platform_settings(platforms: Platforms, **overrides: Any) -> dict[str, BaseSettings]:
+    """Every loaded platform's own settings, from the environment and `overrides`."""
+    return {p.kind: load(p.settings_model, **overrides) for p in platforms}
 
 
-def unknown_setting_sentence(name: str, closest: str | None) -> str:
-    hint = f"did you mean {closest}?" if closest else "see .env.example for the settings"
-    return f"{name} is not a newsbot setting and is ignored: {hint}"
+def parse_channels(
+    platforms: Platforms, raw: Iterable[dict[str, Any]]
+) -> tuple[ChannelConfig, ...]:
+    """Channels given as plain tables (the demo, tests), read like the TOML file's."""
+    return tuple(_parse_channel(Path("channels"), i, c, platforms) for i, c in enumerate(raw))
 
 
-def process_env() -> dict[str, str]:
-    """The environment as the service sees it: `.env` values, overridden by real ones."""
-    env_file = Settings.model_config.get("env_file")
-    values: dict[str, str] = {}
-    if isinstance(env_file, str) and Path(env_file).is_file():
-        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-    values.update(os.environ)
-    return values
-
-
-def _parse_channel(path: Path, index: int, raw: dict[str, Any]) -> ChannelConfig:
+def _parse_channel(
+    path: Path, index: int, raw: dict[str, Any], platforms: Platforms
+) -> ChannelConfig:
     kind = raw.get("kind")
+    known = ", ".join(f'"{k}"' for k in platforms.kinds)
     if not isinstance(kind, str):
-        raise ConfigError(
-            f'{path}: channels[{index}] has no kind: set kind = "telegram" or "facebook"'
-        )
+        raise ConfigError(f"{path}: channels[{index}] has no kind: set kind to one of {known}")
     try:
-        platform = load_platform(kind)
-    except LookupError:
-        raise ConfigError(
-            f'{path}: channels[{index}] has unknown kind {kind!r}: use "telegram" or "facebook"'
-        ) from None
+        platform = platforms.get(kind)
+    except UnknownKind as exc:
+        raise ConfigError(f"{path}: channels[{index}] has {exc}") from None
     raw = _with_template_file(path, index, raw)
     try:
-        return platform.CHANNEL_MODEL.model_validate(raw)
+        return platform.channel_model.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(
-            _sentence(f"{path}: channels[{index}]", exc, "see newsbot.example.toml")
+            sentence(f"{path}: channels[{index}]", exc, "see newsbot.example.toml")
         ) from None
 
 
@@ -299,17 +173,3 @@ def _check_unique(path: Path, table: str, ids: list[str]) -> None:
                 f"{path}: {table} id {item!r} is used twice: give each one its own id"
             )
         seen.add(item)
-
-
-def _sentence(where: str, exc: ValidationError, hint: str) -> str:
-    """The first validation problem as one sentence: where, which setting, what is wrong."""
-    err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"])
-    msg = err["msg"][0].lower() + err["msg"][1:]
-    if err["type"] == "missing":
-        msg = "is required but missing"
-    elif err["type"] == "extra_forbidden":
-        msg = "is not a known setting"
-    elif err["type"] == "value_error" and "error" in err.get("ctx", {}):
-        msg = str(err["ctx"]["error"])
-    return f"{where}: {loc} {msg}: {hint}"

@@ -1,7 +1,7 @@
 """What editors can do, as one core service: the editors' bot (handlers/) calls it and
 never touches Redis or a platform itself.
 
-Every change of a delivery is a compare-and-set script (bot/lua/decide.lua): two
+Every change of a delivery is a compare-and-set script (bot/store/lua/decide.lua): two
 editors pressing "Publish" and "Skip" at once get one decision and one "already
 decided". Every decision records who made it, in the delivery's history.
 """
@@ -9,22 +9,22 @@ decided". Every decision records who made it, in the delivery's history.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import aiohttp
 
 from bot.config import Config
-from bot.models import Article, Delivery, IngestResult, State
+from bot.events import Event, EventType
+from bot.ingest.service import Ingest
+from bot.models import Article, Delivery, State
+from bot.platforms import Capability, Outlet, Platforms, Post, PublishError
 from bot.preview import ChannelPreview, load_url, preview
-from bot.report import shorten
-from bot.store import Store, now_ms
-from publishers.base import Payload, Publisher, PublishError, load_platform
+from bot.store import Store
+from bot.text import shorten
 
 COMMANDS_PER_MINUTE = 20
 ECHO_CHARS = 300  # an argument quoted back in a reply, at most
-MEMBER_CACHE_SECONDS = 300
 EVENTS_SCANNED = 5000  # recent events read for a channel's health
 WAITING = (
     State.AWAITING_APPROVAL,
@@ -34,9 +34,6 @@ WAITING = (
     State.AMBIGUOUS,
     State.HELD,
 )
-
-Submit = Callable[..., Awaitable[IngestResult]]
-
 
 MESSAGES = {
     "no_channel": "there is no active channel {channel!r}: use one of {names}",
@@ -93,38 +90,33 @@ class Editorial:
         self,
         store: Store,
         config: Config,
-        publishers: Mapping[str, Publisher],
+        platforms: Platforms,
+        outlets: Mapping[str, Outlet],
         fetcher: aiohttp.ClientSession,
-        submit: Submit,
+        ingest: Ingest,
     ) -> None:
         self.store = store
         self.config = config
-        self.publishers = publishers
+        self.platforms = platforms
+        self.outlets = outlets
         self.fetcher = fetcher
-        self._submit = submit
+        self.ingest = ingest
 
     # --- access ----------------------------------------------------------
 
     async def count_command(self, user_id: int) -> int:
         """This user's commands in the current minute, this one included (flood limit:
         COMMANDS_PER_MINUTE for editors; strangers are answered once a minute)."""
-        key = self.store.keys.commands(user_id)
-        pipe = self.store.redis.pipeline(transaction=True)
-        pipe.set(key, 0, ex=60, nx=True)  # the minute starts with the first command
-        pipe.incr(key)
-        _, count = await pipe.execute()
-        return int(count)
+        return await self.store.editors.count_command(user_id)
 
     async def cached_member(self, user_id: int) -> bool | None:
-        raw = await self.store.redis.get(self.store.keys.member(user_id))
-        return None if raw is None else raw == b"1"
+        return await self.store.editors.cached_member(user_id)
 
     async def remember_member(self, user_id: int, member: bool) -> None:
-        key = self.store.keys.member(user_id)
-        await self.store.redis.set(key, "1" if member else "0", ex=MEMBER_CACHE_SECONDS)
+        await self.store.editors.remember_member(user_id, member)
 
     async def audit(self, entry: Mapping[str, str]) -> None:
-        await self.store.audit({**entry, "at": str(now_ms())})
+        await self.store.editors.audit(entry)
 
     # --- articles --------------------------------------------------------
 
@@ -168,13 +160,13 @@ class Editorial:
             return article, deliveries, False
         article = replace(article, source=f"editor:{who}")
         # one a feed only remembered was never read from its page: the submit reads it
-        await self._submit(article, channels=targets, enriched=fetched, by_editor=True)
+        await self.ingest.submit(article, channels=targets, enriched=fetched, by_editor=True)
         return article, await self.store.deliveries(article.id), True
 
     async def preview(self, ref: str) -> tuple[Article, list[ChannelPreview]]:
         """Each active channel's post for a link, or for a known article's id."""
         article, _deliveries, _fetched = await self._article(ref)
-        return article, preview(article, self.config.active_channels)
+        return article, preview(article, self.config.active_channels, self.platforms)
 
     async def find(self, ref: str) -> tuple[Article, list[Delivery]]:
         aid = await self.store.find_article(ref)
@@ -183,9 +175,7 @@ class Editorial:
             raise EditorError("unknown_article", ref=ref)
         return article, await self.store.deliveries(aid)
 
-    async def post_of(
-        self, article_id: str, channel: str
-    ) -> tuple[Article, Delivery, Payload | None]:
+    async def post_of(self, article_id: str, channel: str) -> tuple[Article, Delivery, Post | None]:
         """What a delivery will send (its stored payload, None if not rendered yet)."""
         article, posts = await self.posts_of(article_id, [channel])
         if not posts:
@@ -196,12 +186,12 @@ class Editorial:
 
     async def posts_of(
         self, article_id: str, channels: Sequence[str]
-    ) -> tuple[Article, list[tuple[Delivery, Payload | None]]]:
+    ) -> tuple[Article, list[tuple[Delivery, Post | None]]]:
         """The deliveries of `channels` that exist, with what each will send."""
         article, deliveries = await self.find(article_id)
         by_channel = {d.channel: d for d in deliveries}
         posts = [
-            (d, Payload.from_json(d.payload) if d.payload else None)
+            (d, Post.from_json(d.payload) if d.payload else None)
             for d in (by_channel.get(c) for c in channels)
             if d is not None
         ]
@@ -209,20 +199,19 @@ class Editorial:
 
     async def next_events(
         self, consumer: str, count: int = 100, block_ms: int = 1000
-    ) -> list[dict[str, str]]:
-        return await self.store.read_events(consumer, count, block_ms)
+    ) -> list[Event]:
+        return await self.store.events.next_for_editors(consumer, count, block_ms)
 
     async def queue(self, scan: int = 500) -> list[Waiting]:
         """Deliveries not settled yet, among the `scan` most recent articles, by due time."""
-        waiting: list[Waiting] = []
-        for aid in await self.store.recent_article_ids(scan):
-            article = await self.store.get_article(aid)
-            if article is None:
-                continue
-            for d in await self.store.deliveries(aid):
-                if d.state in WAITING:
-                    due = await self.store.due_at(aid, d.channel)
-                    waiting.append(Waiting(article, d, due))
+        ids = await self.store.recent_article_ids(scan)
+        articles = await self.store.get_articles(ids)
+        deliveries = await self.store.deliveries_of(list(articles))
+        found = [
+            (articles[aid], d) for aid in articles for d in deliveries[aid] if d.state in WAITING
+        ]
+        due = await self.store.due_times([(a.id, d.channel) for a, d in found])
+        waiting = [Waiting(a, d, when) for (a, d), when in zip(found, due, strict=True)]
         waiting.sort(key=lambda w: w.due_ms or w.delivery.created_ms)
         return waiting
 
@@ -252,14 +241,10 @@ class Editorial:
         if delivery is None or config is None or not delivery.payload:
             raise EditorError("no_post_to_edit", article=article.id, channel=channel)
         try:
-            payload = load_platform(config.kind).with_text(
-                Payload.from_json(delivery.payload), text
-            )
+            post = self.platforms.get(config.kind).with_text(Post.from_json(delivery.payload), text)
         except ValueError as exc:
             raise EditorError("text_refused", reason=str(exc)) from None
-        applied, state = await self.store.decide(
-            article.id, channel, "edit", who, payload.to_json()
-        )
+        applied, state = await self.store.decide(article.id, channel, "edit", who, post.to_json())
         return Decision(channel, applied, state)
 
     async def delete(self, ref: str, channel: str | None, who: str) -> list[Decision]:
@@ -269,13 +254,13 @@ class Editorial:
         for d in deliveries:
             if channel is not None and d.channel != channel:
                 continue
-            publisher = self.publishers.get(d.channel)
-            if d.state is not State.SENT or publisher is None:
+            outlet = self.outlets.get(d.channel)
+            if d.state is not State.SENT or outlet is None or not outlet.can(Capability.DELETE):
                 decisions.append(Decision(d.channel, False, d.state.value))
                 continue
             sent_at = next((t.at_ms for t in reversed(d.history) if t.state == "sent"), 0)
             try:
-                await publisher.delete(d.remote_id, sent_at)
+                await outlet.publisher.delete(d.remote_id, sent_at)
             except PublishError as exc:
                 decisions.append(Decision(d.channel, False, d.state.value, exc.message))
                 continue
@@ -287,36 +272,33 @@ class Editorial:
         return decisions
 
     async def pause(self, who: str) -> None:
-        await self.store.set_paused(who)
+        await self.store.editors.set_paused(who)
 
     async def resume(self) -> None:
-        await self.store.set_paused(None)
+        await self.store.editors.set_paused(None)
 
     async def paused_by(self) -> str | None:
-        value = await self.store.paused_by()
-        return None if value is None else value.rsplit("@", 1)[0]
+        return await self.store.editors.paused_by()
 
     # --- overview --------------------------------------------------------
 
     async def channels(self) -> list[ChannelHealth]:
-        raw: Any = await self.store.redis.xrevrange(self.store.keys.events, count=EVENTS_SCANNED)
         sent: dict[str, int] = {}
         failed: dict[str, tuple[str, int]] = {}
-        for _id, fields in raw:
-            event = {k.decode(): v.decode() for k, v in fields.items()}
-            ch, state, at = event.get("channel", ""), event.get("state"), int(event.get("at", 0))
-            if state == "sent":
-                sent.setdefault(ch, at)
-            elif state in ("failed", "retry_wait", "held"):
-                failed.setdefault(ch, (event.get("note", "") or state, at))
+        for event in await self.store.events.recent(EVENTS_SCANNED):
+            if event.type is not EventType.STATE:
+                continue
+            if event.state == State.SENT:
+                sent.setdefault(event.channel, event.at_ms)
+            elif event.state in (State.FAILED, State.RETRY_WAIT, State.HELD):
+                failed.setdefault(event.channel, (event.note or event.state, event.at_ms))
         rows = []
         for c in self.config.channels:
-            publisher = self.publishers.get(c.id)
+            outlet = self.outlets.get(c.id)
             cooldown = 0.0
-            if publisher is not None and publisher.rate_limits():
-                bucket = publisher.rate_limits()[0].name
-                ttl = await self.store.redis.pttl(self.store.keys.cooldown(bucket))
-                cooldown = max(int(ttl), 0) / 1000
+            if outlet is not None and outlet.publisher.rate_limits():
+                bucket = outlet.publisher.rate_limits()[0].name
+                cooldown = await self.store.cooldown_seconds(bucket)
             error, error_at = failed.get(c.id, ("", None))
             rows.append(
                 ChannelHealth(
@@ -328,7 +310,8 @@ class Editorial:
     async def stats(self, since_ms: int) -> dict[str, Counter[str]]:
         """Deliveries of articles first seen since `since_ms`, by channel and state."""
         counts: dict[str, Counter[str]] = {}
-        for aid in await self.store.article_ids_since(since_ms):
-            for d in await self.store.deliveries(aid):
+        ids = await self.store.article_ids_since(since_ms)
+        for deliveries in (await self.store.deliveries_of(ids)).values():
+            for d in deliveries:
                 counts.setdefault(d.channel, Counter())[d.state.value] += 1
         return counts

@@ -1,4 +1,4 @@
-"""The core's value types: articles, delivery states and what the store reports.
+"""The core's value types: articles, deliveries and what the store reports.
 
 Nothing here talks to Redis or a platform; these are the shapes every layer agrees on.
 """
@@ -12,32 +12,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.states import State
 
-class State(StrEnum):
-    """Delivery states (DESIGN.md "Delivery states and semantics")."""
-
-    AWAITING_APPROVAL = "awaiting_approval"
-    QUEUED = "queued"
-    SENDING = "sending"
-    SENT = "sent"
-    RETRY_WAIT = "retry_wait"
-    AMBIGUOUS = "ambiguous"  # the last attempt may have posted: check or resend next
-    HELD = "held"  # ambiguous on a channel whose policy is to ask the editors
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    DELETED = "deleted"  # posted, then retracted by an editor
-
-    @property
-    def is_final(self) -> bool:
-        return self in FINAL_STATES
-
-    @property
-    def is_settled(self) -> bool:
-        """Nothing more happens without an editor: final, or held for a decision."""
-        return self in FINAL_STATES or self is State.HELD
-
-
-FINAL_STATES = frozenset({State.SENT, State.FAILED, State.CANCELLED, State.DELETED})
+__all__ = ["Article", "Delivery", "IngestOutcome", "IngestResult", "State", "Transition"]
 
 
 _TIMES = ("published_at", "updated_at")
@@ -110,7 +87,8 @@ class Delivery:
     remote_id: str = ""
     remote_url: str = ""
     last_error: str = ""
-    payload: str = ""
+    failure: str = ""  # the FailureKind of the last error, "" when none
+    payload: str = ""  # the stored Post (JSON)
     created_ms: int = 0
     updated_ms: int = 0
     history: list[Transition] = field(default_factory=list)
@@ -127,6 +105,7 @@ class Delivery:
             remote_id=raw.get("remote_id", ""),
             remote_url=raw.get("remote_url", ""),
             last_error=raw.get("last_error", ""),
+            failure=raw.get("failure", ""),
             payload=raw.get("payload", ""),
             created_ms=int(raw.get("created_at") or 0),
             updated_ms=int(raw.get("updated_at") or 0),

@@ -1,12 +1,14 @@
 """What each channel would receive for an article, without posting: `newsbot preview`
-(and the editors' /preview). Rendering is the publishers' own pure renderer, so a
-preview is exactly the payload a delivery would store and send.
+(and the editors' /preview). Rendering is the platforms' own pure renderer, so a
+preview is exactly the post a delivery would store and send.
+
+Loading: an http(s) URL is fetched under the fetcher's rules; a saved page (a file) only
+from the command line, never from the editors' bot. Either is vetted (bot.content.guard).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,10 +21,9 @@ from bot.content.enrich import EnrichmentError, article_from_page, fetch_page
 from bot.content.extract import extract_page
 from bot.content.guard import vet
 from bot.models import Article
-from bot.report import shorten
+from bot.platforms import ChannelConfig, Platforms, Post, PostFormat, vars_of
+from bot.text import shorten
 from bot.urls import BadUrlError, canonical_url, clean_url
-from publishers.base import ChannelConfig, load_platform
-from publishers.compose import with_utm
 
 MAX_FILE_BYTES = 5_000_000
 ECHO_CHARS = 300  # an address quoted back in an error, at most
@@ -34,6 +35,9 @@ class PreviewError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ChannelPreview:
+    """One channel's post, flattened for views (`newsbot preview --json` prints these
+    fields); `post` is the typed post itself, None when the channel cannot render it."""
+
     channel: str
     kind: str
     method: str
@@ -45,60 +49,64 @@ class ChannelPreview:
     length: int
     limit: int
     warnings: list[dict[str, str]] = field(default_factory=list)
-    params: dict[str, Any] = field(default_factory=dict)  # the exact API call
+    params: dict[str, Any] = field(default_factory=dict)  # the exact platform call
     error: str = ""  # the channel cannot render this article: why
     article_id: str = ""
     published: str | None = None  # ISO 8601 with the page's offset
+    post: Post | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        del data["post"]
+        return data
 
 
-def default_channels() -> tuple[ChannelConfig, ...]:
-    """A Telegram channel and a Facebook Page with every default: previews without a
-    config file show what a new installation would post."""
-    return (
-        load_platform("telegram").CHANNEL_MODEL.model_validate(
-            {"id": "telegram", "kind": "telegram", "chat": "@channel"}
-        ),
-        load_platform("facebook").CHANNEL_MODEL.model_validate(
-            {"id": "facebook", "kind": "facebook", "page_id": "1"}
-        ),
-    )
+def default_channels(platforms: Platforms | None = None) -> tuple[ChannelConfig, ...]:
+    """A channel of each platform with every default: previews without a config file
+    show what a new installation would post."""
+    return tuple(p.example_channel() for p in platforms or _default_platforms())
 
 
-def preview(article: Article, channels: Sequence[ChannelConfig]) -> list[ChannelPreview]:
-    return [preview_channel(article, channel) for channel in channels]
+def preview(
+    article: Article, channels: Sequence[ChannelConfig], platforms: Platforms | None = None
+) -> list[ChannelPreview]:
+    found = platforms or _default_platforms()
+    return [preview_channel(article, channel, found) for channel in channels]
 
 
-def preview_channel(article: Article, channel: ChannelConfig) -> ChannelPreview:
-    link = with_utm(article.url, channel.utm, channel.id)
+def _default_platforms() -> Platforms:
+    from bot.app import default_platforms  # the composition root loads platforms
+
+    return default_platforms()
+
+
+def preview_channel(
+    article: Article, channel: ChannelConfig, platforms: Platforms
+) -> ChannelPreview:
     published = article.published_at.isoformat() if article.published_at else None
     try:
-        payload = load_platform(channel.kind).render_post(article, channel)
+        post = platforms.render(article, channel)
     except ValueError as exc:
         return ChannelPreview(
-            channel.id, channel.kind, "", "", None, None, link, None, 0, 0,
+            channel.id, channel.kind, "", "", None, None, article.url, None, 0, 0,
             error=str(exc), article_id=article.id, published=published,
         )  # fmt: skip
-    params = payload.params
-    text = params.get("caption") or params.get("text") or params.get("message") or ""
-    image = params.get("photo") or (params.get("url") if payload.method == "photos" else None)
     return ChannelPreview(
         channel=channel.id,
         kind=channel.kind,
-        method=payload.method,
-        text=text,
-        parse_mode=params.get("parse_mode"),
-        image=image,
-        link=params.get("link") or link,
-        link_preview=params.get("link_preview_options"),
-        length=payload.length,
-        limit=payload.limit,
-        warnings=[w.to_dict() for w in payload.warnings],
-        params=params,
+        method=post.call.method,
+        text=post.text,
+        parse_mode="HTML" if post.format is PostFormat.HTML else None,
+        image=post.image,
+        link=post.link or article.url,
+        link_preview=None if post.link_preview is None else vars_of(post.link_preview),
+        length=post.length,
+        limit=post.limit,
+        warnings=[w.to_dict() for w in post.warnings],
+        params=post.call.params,
         article_id=article.id,
         published=published,
+        post=post,
     )
 
 
@@ -161,35 +169,3 @@ def _article_from_file(path: Path) -> Article:
             "article's URL"
         ) from None
     return article_from_page(page)
-
-
-def as_json(previews: Sequence[ChannelPreview]) -> str:
-    return json.dumps([p.to_dict() for p in previews], ensure_ascii=False, indent=2)
-
-
-def as_text(article: Article, previews: Sequence[ChannelPreview]) -> str:
-    """A human view: each channel's call, the text as sent, its length and warnings."""
-    published = article.published_at.isoformat() if article.published_at else "unknown"
-    lines = [
-        f"{article.title or '(no title)'}",
-        f"{article.url}  ·  published {published}  ·  id {article.id}",
-    ]
-    for p in previews:
-        lines.append("")
-        if p.error:
-            lines.append(f"── {p.channel} ({p.kind}): cannot be posted: {p.error}")
-            continue
-        mode = f" · {p.parse_mode}" if p.parse_mode else ""
-        lines.append(f"── {p.channel} ({p.kind}) · {p.method} · {p.length}/{p.limit}{mode}")
-        if p.image:
-            lines.append(f"image:   {p.image}")
-        lines.append(f"link:    {p.link}")
-        if p.link_preview:
-            options = ", ".join(f"{k}={v}" for k, v in p.link_preview.items())
-            lines.append(f"preview: {options}")
-        lines.append("")
-        lines.extend("  " + line if line else "" for line in p.text.splitlines())
-        if p.warnings:
-            lines.append("")
-        lines.extend(f"! {warning['message']}" for warning in p.warnings)
-    return "\n".join(lines)

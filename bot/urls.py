@@ -1,4 +1,5 @@
-"""Canonical article URLs and the article id derived from them (DESIGN.md "Identity").
+"""Canonical article URLs and the article id derived from them (docs/architecture.md,
+"The flow of an article").
 
 The same article reached from the feed (utm-tagged), a webhook or an editor's
 /post must give one id: lower-case scheme and host, no default port, no

@@ -20,6 +20,10 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramRetryAfter
 
 from bot.editorial import EditorError, Editorial
+from bot.events import Event, EventType
+from bot.platforms import FailureKind, PostFormat
+from bot.states import State
+from bot.text import shorten
 from handlers.approval import approval_keyboard, held_keyboard
 from handlers.texts import Texts
 
@@ -27,13 +31,9 @@ log = structlog.get_logger("alerts")
 STORM = 5  # more alerts than this within GROUP_WINDOW become one message
 GROUP_WINDOW = 2.0  # seconds
 SHOWN_IN_GROUP = 10
-CODE = re.compile(r"^permanent \((\w+)\)")  # bot/delivery.py names a failure's cause so
 LINE_CHARS = 300  # an alert's line in a grouped message
 MESSAGE_CHARS = 3900  # under Telegram's 4,096 after the HTML is parsed
 TAG = re.compile(r"<[^>]*>")
-ACCESS_CODES = frozenset(
-    {"unauthorized", "forbidden", "kicked", "not_member", "token", "permission"}
-)
 
 
 class Notifier:
@@ -67,19 +67,18 @@ class Notifier:
                 log.exception("alerts failed")
                 await asyncio.sleep(2)
 
-    async def collect(self, events: list[dict[str, str]]) -> list[tuple[str, Any]]:
+    async def collect(self, events: list[Event]) -> list[tuple[str, Any]]:
         """Ask for the approvals among `events`; return their alerts (text, buttons)."""
         alerts: list[tuple[str, Any]] = []
         approvals: dict[str, list[str]] = {}  # one request per article, all its channels
         for event in events:
-            if event.get("type") == "state" and event.get("state") == "awaiting_approval":
-                channels = approvals.setdefault(event.get("article_id", ""), [])
-                channels.append(event.get("channel", ""))
+            if event.type is EventType.STATE and event.state == State.AWAITING_APPROVAL:
+                approvals.setdefault(event.article_id, []).append(event.channel)
                 continue
             try:
                 alerts += await self._alerts_of(event)
             except Exception:  # one bad event must not lose the rest of the batch
-                log.exception("alert failed", event=event.get("type"))
+                log.exception("alert failed", event=event.type.value)
         for article_id, channels in approvals.items():
             try:
                 await self.ask_approval(article_id, channels)
@@ -87,21 +86,18 @@ class Notifier:
                 log.exception("approval request failed", article_id=article_id)
         return alerts
 
-    async def _alerts_of(self, event: dict[str, str]) -> list[tuple[str, Any]]:
-        alerts: list[tuple[str, Any]] = []
-        kind, state = event.get("type"), event.get("state")
-        aid, channel = event.get("article_id", ""), event.get("channel", "")
-        if kind == "state" and state == "held":
-            alerts.append(await self.held(aid, channel))
-        elif kind == "state" and state == "failed":
-            code = CODE.match(event.get("note", ""))
-            alerts.append((await self.failed(aid, channel, code[1] if code else ""), None))
-        elif kind == "feed_failing":
-            feed = html.escape(event.get("feed", ""))
-            note = html.escape(event.get("note", "")[:300])
-            text = f"⚠️ Feed <b>{feed}</b> failed {event.get('attempt')} polls in a row: {note}"
-            alerts.append((text, None))
-        return alerts
+    async def _alerts_of(self, event: Event) -> list[tuple[str, Any]]:
+        if event.type is EventType.STATE and event.state == State.HELD:
+            return [await self.held(event.article_id, event.channel)]
+        if event.type is EventType.STATE and event.state == State.FAILED:
+            return [(await self.failed(event.article_id, event.channel, event.failure), None)]
+        if event.type is EventType.FEED_FAILING:
+            text = self.texts(
+                "feed_failing", feed=html.escape(event.feed), count=event.attempt,
+                error=html.escape(event.note[:300]),
+            )  # fmt: skip
+            return [(text, None)]
+        return []
 
     async def flush(self, alerts: list[tuple[str, Any]]) -> None:
         """Alerts with buttons (held deliveries) always go one by one: the buttons are
@@ -116,8 +112,9 @@ class Notifier:
             return
         lines = [_shorten(text, LINE_CHARS) for text in plain[:SHOWN_IN_GROUP]]
         more = len(plain) - SHOWN_IN_GROUP
-        tail = [f"… and {more} more"] if more > 0 else []
-        await self.send("\n".join([f"🚨 {len(plain)} alerts at once:", *lines, *tail]))
+        tail = [self.texts("and_more", count=more)] if more > 0 else []
+        head = self.texts("storm", count=len(plain))
+        await self.send("\n".join([head, *lines, *tail]))
 
     async def ask_approval(self, article_id: str, channels: list[str]) -> None:
         """One message for an article waiting for the editors: each channel's post as
@@ -129,21 +126,16 @@ class Notifier:
         parts: list[str] = []
         plain_parts: list[str] = []
         warnings = ""
-        for delivery, payload in posts:
+        for delivery, post in posts:
             channel = delivery.channel
-            text = ""
-            if payload is not None:
-                params = payload.params
-                text = str(
-                    params.get("caption") or params.get("text") or params.get("message") or ""
-                )
-                if payload.method not in ("sendPhoto", "sendMessage"):
-                    text = html.escape(text)
-                warnings = "\n".join(f"⚠️ {html.escape(w.message)}" for w in payload.warnings)
+            text = plain = ""
+            if post is not None:
+                text = post.text if post.format is PostFormat.HTML else html.escape(post.text)
+                plain = post.plain
+                warnings = "\n".join(f"⚠️ {html.escape(w.message)}" for w in post.warnings)
             label = f"<b>{html.escape(channel)}</b>\n" if len(channels) > 1 else ""
             parts.append(label + text)
-            cut = 3000 // len(channels)
-            plain_parts.append(label + html.escape(_shorten(html.unescape(TAG.sub("", text)), cut)))
+            plain_parts.append(label + html.escape(shorten(plain, 3000 // len(channels))))
         if not parts:
             return
         names = html.escape(", ".join(channels))
@@ -158,28 +150,22 @@ class Notifier:
 
     async def held(self, article_id: str, channel: str) -> tuple[str, Any]:
         title = await self._title(article_id)
-        text = (
-            f"⏸ <b>{html.escape(channel)}</b>: the answer to a post was lost; it may or may not "
-            f"be in the channel. Check it and decide · <code>{article_id}</code> {title}"
-        )
+        text = self.texts("held_alert", channel=html.escape(channel), article=article_id,
+                          title=title)  # fmt: skip
         return text, held_keyboard(article_id, channel, self.texts)
 
-    async def failed(self, article_id: str, channel: str, code: str) -> str:
+    async def failed(self, article_id: str, channel: str, failure: FailureKind | None) -> str:
         title = error = ""
         try:
-            article, delivery, _payload = await self.editorial.post_of(article_id, channel)
+            article, delivery, _post = await self.editorial.post_of(article_id, channel)
             title, error = html.escape(article.title[:100]), html.escape(delivery.last_error[:300])
         except EditorError:
             pass
-        if code in ACCESS_CODES:
-            return (
-                f"🔑 <b>{html.escape(channel)}</b>: token or permission problem "
-                f"({html.escape(code)}): {error} · fix the token or the bot's rights, "
-                f"then /retry {article_id}"
-            )
-        return (
-            f"❌ <b>{html.escape(channel)}</b> failed · <code>{article_id}</code> {title}: {error}"
-        )
+        if failure is not None and failure.is_access:
+            return self.texts("access_alert", channel=html.escape(channel), kind=failure.value,
+                              error=error, article=article_id)  # fmt: skip
+        return self.texts("failed_alert", channel=html.escape(channel), article=article_id,
+                          title=title, error=error)  # fmt: skip
 
     async def _title(self, article_id: str) -> str:
         try:

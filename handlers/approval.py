@@ -25,6 +25,7 @@ from aiogram.types import (
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.editorial import Editorial
+from bot.platforms import PostFormat
 from bot.store import now_ms
 from handlers.texts import Texts
 
@@ -108,15 +109,14 @@ async def take_text(
     message: Message, state: FSMContext, editorial: Editorial, texts: Texts, who: str
 ) -> None:
     data = await state.get_data()
-    channel = str(data.get("channel", ""))
+    article, channel = str(data.get("article", "")), str(data.get("channel", ""))
+    _article, _delivery, post = await editorial.post_of(article, channel)
+    # the editor's formatting is kept where the post is HTML (Telegram), else plain text
+    html_post = post is not None and post.format is PostFormat.HTML
+    text = message.html_text if html_post else message.text or ""
     # a refused text raises EditorError (answered by on_editor_error) before the state is
     # cleared: still editing, the next message is taken as the text
-    decision = await editorial.edit_text(
-        str(data.get("article", "")),
-        channel,
-        message.html_text if _is_html(editorial, channel) else message.text or "",
-        who,
-    )
+    decision = await editorial.edit_text(article, channel, text, who)
     await state.clear()
     if decision.applied:
         await message.answer(texts("text_accepted", channel=html.escape(channel)))
@@ -157,11 +157,6 @@ async def end_edit_on_command(
     if command and state is not None and await state.get_state() == Editing.text.state:
         await state.clear()
     return await handler(event, data)
-
-
-def _is_html(editorial: Editorial, channel: str) -> bool:
-    config = editorial.config.channel(channel)
-    return config is not None and config.kind == "telegram"
 
 
 def make_router() -> Router:

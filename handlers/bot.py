@@ -1,10 +1,11 @@
-"""The editors' bot: aiogram 3 routers over the core's Editorial service.
+"""The editors' bot, wired: aiogram's dispatcher over the routers (commands, approval),
+the access middleware, the alerts notifier, polling or the webhook.
 
-`open_editors_bot` is called by the composition root (bot/app.py). Updates come by
-long polling, or by webhook (TELEGRAM_WEBHOOK_URL) on the service's own aiohttp
-server; either runs only in the process that leads (one getUpdates per token, or
-Telegram answers 409). FSM state and event isolation live in the service's Redis,
-under its namespace.
+`open_editors_bot` is called by the composition root (bot/app.py) with the bot it
+made. Updates come by long polling, or by webhook (TELEGRAM_WEBHOOK_URL) on the
+service's own aiohttp server; either runs only in the process that leads (one
+getUpdates per token, or Telegram answers 409). FSM state and event isolation live in
+the service's Redis, under its namespace.
 """
 
 from __future__ import annotations
@@ -25,13 +26,14 @@ from aiogram.types import Message, TelegramObject
 from aiohttp import web
 from redis.asyncio import Redis
 
-from bot.config import Settings
 from bot.editorial import EditorError, Editorial
 from bot.preview import PreviewError
+from bot.settings import Settings
 from handlers import approval, commands
 from handlers.access import EditorsOnly
 from handlers.alerts import Notifier
 from handlers.fitting import FitMessages
+from handlers.settings import EditorsSettings
 from handlers.texts import Texts
 from handlers.webhook import CheckedRequestHandler
 
@@ -70,8 +72,9 @@ class EditorsBot:
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
+                    # the message too: a bug here repeats forever, it must say what it is
                     log.warning("editors' bot error, retrying", error=type(exc).__name__,
-                                retry_in=delay)  # fmt: skip
+                                detail=str(exc)[:500], retry_in=delay)  # fmt: skip
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), delay)
                     delay = min(delay * 2, 60.0)
@@ -118,7 +121,9 @@ class EditorsBot:
         await self.bot.session.close()
 
 
-def build_dispatcher(editorial: Editorial, settings: Settings, redis: Redis) -> Dispatcher:
+def build_dispatcher(
+    editorial: Editorial, settings: EditorsSettings, timezone: str, redis: Redis
+) -> Dispatcher:
     prefix = editorial.store.keys.prefix
     keys = DefaultKeyBuilder(prefix=f"{prefix}:fsm", with_bot_id=True)
     dispatcher = Dispatcher(
@@ -140,7 +145,7 @@ def build_dispatcher(editorial: Editorial, settings: Settings, redis: Redis) -> 
     )
     dispatcher["editorial"] = editorial
     dispatcher["texts"] = texts
-    dispatcher["timezone"] = settings.timezone
+    dispatcher["timezone"] = timezone
     return dispatcher
 
 
@@ -158,22 +163,19 @@ async def _only_commands_in_groups(
 
 
 def open_editors_bot(
-    editorial: Editorial, settings: Settings, redis: Redis, consumer: str
+    bot: Bot,
+    editorial: Editorial,
+    settings: EditorsSettings,
+    core: Settings,
+    redis: Redis,
+    consumer: str,
 ) -> EditorsBot:
-    from publishers.telegram.client import make_bot
-
-    token = settings.telegram_bot_token
-    if token is None:
-        raise ValueError("TELEGRAM_BOT_TOKEN is not set: the editors' bot needs it")
-    bot = make_bot(token.get_secret_value().strip(), settings.telegram_api_base, html=True)
     bot.session.middleware(FitMessages())  # every reply and alert fits, or goes as plain text
-    dispatcher = build_dispatcher(editorial, settings, redis)
+    dispatcher = build_dispatcher(editorial, settings, core.timezone, redis)
     targets = [settings.editors_chat_id] if settings.editors_chat_id else sorted(settings.editors)
     notifier = Notifier(bot, editorial, targets, Texts(settings.language), consumer)
     webhook = None
-    if settings.telegram_webhook_url and settings.telegram_webhook_secret is not None:
-        secret = settings.telegram_webhook_secret.get_secret_value()
-        webhook = Webhook(
-            settings.telegram_webhook_url, secret, settings.http_host, settings.http_port
-        )
+    if settings.webhook_url and settings.webhook_secret is not None:
+        secret = settings.webhook_secret.get_secret_value()
+        webhook = Webhook(settings.webhook_url, secret, core.http_host, core.http_port)
     return EditorsBot(bot, dispatcher, notifier, webhook)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
@@ -12,23 +12,25 @@ from aiogram.types import ErrorEvent, Message
 
 from bot.editorial import Decision, Editorial
 from bot.models import Delivery
+from bot.platforms import PostFormat
 from bot.preview import ChannelPreview
 from handlers.texts import USAGE, Texts
 
 MESSAGE_LIMIT = 4000  # a reply is cut into messages below Telegram's 4,096
 
 
-def when(ms: int | None) -> str:
+def when(ms: int | None, timezone: str) -> str:
+    """A time in the newsroom's zone (NEWSBOT_TIMEZONE), as every command shows it."""
     if not ms:
         return "—"
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return datetime.fromtimestamp(ms / 1000, ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def delivery_line(d: Delivery) -> str:
-    parts = [f"<b>{html.escape(d.channel)}</b>: {d.state.value}", f"attempts {d.attempts}"]
-    parts.append(when(d.updated_ms))
+def delivery_line(d: Delivery, texts: Texts, timezone: str) -> str:
+    parts = [f"<b>{html.escape(d.channel)}</b>: {d.state.value}"]
+    parts += [texts("attempts", count=d.attempts), when(d.updated_ms, timezone)]
     if d.remote_url:
-        parts.append(f'<a href="{html.escape(d.remote_url)}">link</a>')
+        parts.append(f'<a href="{html.escape(d.remote_url)}">{texts("link")}</a>')
     if d.last_error:
         parts.append(html.escape(d.last_error[:200]))
     return " · ".join(parts)
@@ -46,9 +48,9 @@ def decision_lines(decisions: list[Decision], texts: Texts) -> str:
 
 def preview_text(p: ChannelPreview) -> str:
     head = f"<b>{html.escape(p.channel)}</b> · {p.method} · {p.length}/{p.limit}"
-    if p.error:
+    if p.error or p.post is None:
         return f"{head}\n{html.escape(p.error)}"
-    body = p.text if p.parse_mode == "HTML" else html.escape(p.text)
+    body = p.post.text if p.post.format is PostFormat.HTML else html.escape(p.post.text)
     warnings = "\n".join(f"⚠️ {html.escape(w['message'])}" for w in p.warnings)
     return "\n\n".join(part for part in (head, body, warnings) if part)
 
@@ -96,15 +98,17 @@ async def help_command(message: Message, texts: Texts) -> None:
 
 
 async def post(
-    message: Message, command: CommandObject, editorial: Editorial, texts: Texts, who: str
-) -> None:
+    message: Message, command: CommandObject, editorial: Editorial, texts: Texts, who: str,
+    timezone: str,
+) -> None:  # fmt: skip
     args = split_args(command)
     if not args:
         await usage(message, texts, "post")
         return
     article, deliveries, new = await editorial.post(args[0], args[1:], who)
     head = texts("posted" if new else "already", title=html.escape(article.title))
-    lines = [head, f"id <code>{article.id}</code>", *map(delivery_line, deliveries)]
+    lines = [head, f"id <code>{article.id}</code>"]
+    lines += [delivery_line(d, texts, timezone) for d in deliveries]
     await reply(message, "\n".join(lines))
 
 
@@ -121,7 +125,7 @@ async def preview(
 
 
 async def status(
-    message: Message, command: CommandObject, editorial: Editorial, texts: Texts
+    message: Message, command: CommandObject, editorial: Editorial, texts: Texts, timezone: str
 ) -> None:
     args = split_args(command)
     if len(args) != 1:
@@ -132,11 +136,11 @@ async def status(
     paused = await editorial.paused_by()
     if paused:
         lines.append(texts("paused_note", who=html.escape(paused)))
-    lines += map(delivery_line, deliveries)
+    lines += [delivery_line(d, texts, timezone) for d in deliveries]
     await reply(message, "\n".join(lines))
 
 
-async def queue(message: Message, editorial: Editorial, texts: Texts) -> None:
+async def queue(message: Message, editorial: Editorial, texts: Texts, timezone: str) -> None:
     waiting = await editorial.queue()
     if not waiting:
         await message.answer(texts("queue_empty"))
@@ -147,10 +151,10 @@ async def queue(message: Message, editorial: Editorial, texts: Texts) -> None:
         lines.append(texts("paused_note", who=html.escape(paused)))
     for w in waiting:
         title = html.escape(w.article.title[:80])
-        due = when(w.due_ms) if w.due_ms else "now"
+        due = when(w.due_ms, timezone) if w.due_ms else texts("now")
         lines.append(
             f"<code>{w.article.id}</code> {html.escape(w.delivery.channel)}: "
-            f"{w.delivery.state.value} · due {due} · {title}"
+            f"{w.delivery.state.value} · {texts('due')} {due} · {title}"
         )
     await reply(message, "\n".join(lines))
 
@@ -199,20 +203,21 @@ async def resume(message: Message, editorial: Editorial, texts: Texts) -> None:
     await message.answer(texts("resumed"))
 
 
-async def channels(message: Message, editorial: Editorial) -> None:
+async def channels(message: Message, editorial: Editorial, texts: Texts, timezone: str) -> None:
     lines = []
     for c in await editorial.channels():
-        state = "on" if c.enabled else "off"
+        state = texts("on") if c.enabled else texts("off")
         parts = [
             f"<b>{html.escape(c.id)}</b> ({c.kind}, {state})",
-            f"last post {when(c.last_sent_ms)}",
+            f"{texts('last_post')} {when(c.last_sent_ms, timezone)}",
         ]
         if c.approval:
-            parts.append("approval")
+            parts.append(texts("approval_short"))
         if c.last_error:
-            parts.append(f"last error {when(c.last_error_ms)}: {html.escape(c.last_error[:150])}")
+            error = html.escape(c.last_error[:150])
+            parts.append(f"{texts('last_error')} {when(c.last_error_ms, timezone)}: {error}")
         if c.cooldown_seconds:
-            parts.append(f"paused for {c.cooldown_seconds:.0f} s")
+            parts.append(texts("paused_for", seconds=f"{c.cooldown_seconds:.0f}"))
         lines.append(" · ".join(parts))
     await reply(message, "\n".join(lines))
 

@@ -61,6 +61,25 @@ TEXTS: dict[str, dict[str, str]] = {
         "send_text": "Пришлите новый текст поста для {channel} одним сообщением.",
         "text_accepted": "Текст для {channel} принят.",
         "stats_empty": "Сегодня статей не было.",
+        "feed_failing": "⚠️ Лента <b>{feed}</b>: {count} неудачных опросов подряд: {error}",
+        "storm": "🚨 {count} оповещений сразу:",
+        "and_more": "… и ещё {count}",
+        "held_alert": "⏸ <b>{channel}</b>: ответ на публикацию потерян; пост может быть в "
+        "канале, а может и не быть. Проверьте и решите · <code>{article}</code> {title}",
+        "access_alert": "🔑 <b>{channel}</b>: проблема с токеном или правами ({kind}): {error} · "
+        "исправьте токен или права бота, затем /retry {article}",
+        "failed_alert": "❌ <b>{channel}</b>: не опубликовано · <code>{article}</code> {title}: "
+        "{error}",
+        "attempts": "попыток {count}",
+        "link": "ссылка",
+        "now": "сейчас",
+        "due": "срок",
+        "on": "вкл",
+        "off": "выкл",
+        "last_post": "последний пост",
+        "approval_short": "одобрение",
+        "last_error": "последняя ошибка",
+        "paused_for": "пауза {seconds} с",
     },
     "en": {
         "help": HELP_EN,
@@ -88,6 +107,24 @@ TEXTS: dict[str, dict[str, str]] = {
         "send_text": "Send the new text of the post for {channel} as one message.",
         "text_accepted": "Text for {channel} accepted.",
         "stats_empty": "No articles today.",
+        "feed_failing": "⚠️ Feed <b>{feed}</b> failed {count} polls in a row: {error}",
+        "storm": "🚨 {count} alerts at once:",
+        "and_more": "… and {count} more",
+        "held_alert": "⏸ <b>{channel}</b>: the answer to a post was lost; it may or may not "
+        "be in the channel. Check it and decide · <code>{article}</code> {title}",
+        "access_alert": "🔑 <b>{channel}</b>: token or permission problem ({kind}): {error} · "
+        "fix the token or the bot's rights, then /retry {article}",
+        "failed_alert": "❌ <b>{channel}</b> failed · <code>{article}</code> {title}: {error}",
+        "attempts": "attempts {count}",
+        "link": "link",
+        "now": "now",
+        "due": "due",
+        "on": "on",
+        "off": "off",
+        "last_post": "last post",
+        "approval_short": "approval",
+        "last_error": "last error",
+        "paused_for": "paused for {seconds} s",
     },
 }
 

@@ -31,7 +31,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from bot.content.summary import Summary, normalise, summarise, truncate
 from bot.content.warnings import EditorWarning, article_warnings, summary_warnings
 from bot.models import Article
-from publishers.base import ChannelConfig
+from bot.platforms import ChannelConfig
 
 MAX_HASHTAG_CHARS = 64  # longer "tags" are sentences, not topics
 _WORDS = re.compile(r"[^\W_]+")

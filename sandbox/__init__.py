@@ -1,6 +1,6 @@
 """Local stand-ins for the Telegram Bot API and the Facebook Graph API, faithful to the
-documented behaviour (PLATFORMS.md), served over real HTTP for tests, the demo and
-editors trying templates."""
+documented behaviour (docs/architecture.md "Platforms"), served over real HTTP for
+tests, the demo and editors trying templates."""
 
 from sandbox.facebook import FacebookSandbox
 from sandbox.faults import Fault, FaultPlan

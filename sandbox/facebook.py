@@ -2,7 +2,7 @@
 the real error bodies and rate-limit usage headers, over real HTTP (aiohttp.web).
 
 Paths are `{graph_url}/{version}/{path}` or without a version. Endpoints and rules:
-developers.facebook.com/docs/pages-api/posts and PLATFORMS.md "Facebook Graph API".
+developers.facebook.com/docs/pages-api/posts and docs/architecture.md "Facebook".
 Posting is not idempotent on the real API; `Fault(apply=True)` reproduces a post
 that exists although the answer was an error.
 """

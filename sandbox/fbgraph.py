@@ -2,7 +2,7 @@
 the recorded posts and how they read back through `fields=`.
 
 Error shape and codes: developers.facebook.com/docs/graph-api/guides/error-handling
-(PLATFORMS.md "Facebook Graph API"); usage headers:
+(docs/architecture.md "Facebook"); usage headers:
 developers.facebook.com/docs/graph-api/overview/rate-limiting. Texts seen in real
 answers quoted in public code and issues: 104 "An access token is required...", 190
 "Invalid OAuth access token - Cannot parse access token", 506/1455006 "Duplicate status

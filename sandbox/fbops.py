@@ -27,7 +27,7 @@ from sandbox.fbgraph import (
 from sandbox.records import UploadedFile, as_bool, as_str
 
 SCHEDULE_MIN = 10 * 60
-SCHEDULE_MAX = 30 * 86400  # PLATFORMS.md: 10 minutes to 30 days ahead
+SCHEDULE_MAX = 30 * 86400  # Graph API: scheduled posts 10 minutes to 30 days ahead
 FIRST_POST_NUMBER = 122_100_000_000_000_000
 FIRST_PHOTO_NUMBER = 122_200_000_000_000_000
 

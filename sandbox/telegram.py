@@ -4,7 +4,7 @@ errors and answers, over real HTTP (aiohttp.web) on loopback.
 Requests: `{base}/bot<token>/<method>`, method names case-insensitive, parameters in
 the query string, a form, multipart or JSON body (Bot API "Making requests").
 Errors are `{"ok":false,"error_code":N,"description":...}` with the texts of
-tdlib/telegram-bot-api `Client.cpp` and tdlib; see PLATFORMS.md "Telegram Bot API".
+tdlib/telegram-bot-api `Client.cpp` and tdlib; see docs/architecture.md "Telegram".
 The sandbox serves one bot's update stream; every accepted token shares it.
 """
 

@@ -15,9 +15,11 @@ import pytest
 from aiohttp import web
 from redis.asyncio import Redis
 
-from bot.config import Config, FeedConfig, Settings
-from bot.redis_embedded import EmbeddedRedis
-from publishers.base import load_platform
+from bot.app import platforms_for
+from bot.config import Config, FeedConfig, Settings, parse_channels, platform_settings
+from bot.infra.redis_embedded import EmbeddedRedis
+from bot.settings import load
+from handlers.settings import EditorsSettings
 
 if TYPE_CHECKING:
     from sandbox import Sandbox
@@ -121,11 +123,19 @@ def make_config(
             {"id": "fb-page", "kind": "facebook", "page_id": PAGE_ID},
         ]
     )
+    core = load(Settings, **values)
+    platforms = platforms_for(core)  # NEWSBOT_PLATFORMS may add one (tests/platforms)
     return Config(
-        settings=Settings(**values),
+        settings=core,
         feeds=tuple(FeedConfig.model_validate(f) for f in feeds or []),
-        channels=tuple(load_platform(c["kind"]).CHANNEL_MODEL.model_validate(c) for c in channels),
+        channels=parse_channels(platforms, channels),
+        platform_settings=platform_settings(platforms, **values),
     )
+
+
+def editors_settings(**values: Any) -> EditorsSettings:
+    """The editors' bot's settings for a test, from the test's own values only."""
+    return load(EditorsSettings, _env_file=None, **values)
 
 
 SLOW_FOLDERS = ("chaos",)  # kill -9, faults, Redis restarts: minutes, not seconds

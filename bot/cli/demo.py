@@ -1,6 +1,6 @@
 """`newsbot demo`: the real service against the local sandbox, on the embedded Redis.
 
-A local feed server serves `demo_data/feed.xml` (the fixture article of the
+A local feed server serves `bot/cli/demo_data/feed.xml` (the fixture article of the
 first publisher and articles made for the demo); the service polls it once,
 plans deliveries to a Telegram channel and a Facebook Page in the sandbox,
 delivers them (one injected 429 shows a retry that honours retry_after) and
@@ -23,14 +23,14 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.app import App, open_app
-from bot.config import Config, FeedConfig, Settings
-from bot.logging import Redactor, configure_logging
+from bot.app import App, default_platforms, open_app
+from bot.cli.report import format_table, status_rows, status_table
+from bot.config import Config, FeedConfig, Settings, parse_channels, platform_settings
+from bot.infra.logging import Redactor, configure_logging
 from bot.models import Delivery
-from bot.report import format_table, shorten, status_rows, status_table
-from publishers.base import Payload, load_platform
+from bot.platforms import Platforms, Post
+from bot.text import shorten
 from sandbox import Fault, start_sandbox
-from sandbox.tghtml import parse_html
 
 DEMO_BOT_TOKEN = "123456789:DEMO-not-a-real-token-0123456789abcd"
 DEMO_PAGE_TOKEN = "EAADEMOnotarealpagetoken0123456789"
@@ -48,7 +48,7 @@ def say(text: str = "") -> None:
 
 async def start_feed_server() -> tuple[web.AppRunner, str]:
     """Serves the demo feed with an ETag, so a second poll gets 304 Not Modified."""
-    body = (resources.files("bot") / "demo_data" / "feed.xml").read_bytes()
+    body = (resources.files("bot.cli") / "demo_data" / "feed.xml").read_bytes()
     etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
 
     async def feed(request: web.Request) -> web.Response:
@@ -68,31 +68,28 @@ async def start_feed_server() -> tuple[web.AppRunner, str]:
     return runner, f"http://127.0.0.1:{port}/rss.xml"
 
 
-def demo_config(data_dir: Path, feed_url: str, telegram_base: str, graph_url: str) -> Config:
+def demo_config(
+    platforms: Platforms, data_dir: Path, feed_url: str, telegram_base: str, graph_url: str
+) -> Config:
+    values = {
+        "_env_file": None,  # the demo ignores the user's .env
+        "TELEGRAM_BOT_TOKEN": DEMO_BOT_TOKEN,
+        "TELEGRAM_API_BASE": telegram_base,
+        "FACEBOOK_GRAPH_URL": graph_url,
+    }
     settings = Settings(
-        _env_file=None,  # the demo ignores the user's .env
+        _env_file=None,
         REDIS_URL=None,
         NEWSBOT_NAMESPACE="demo",
         NEWSBOT_DATA_DIR=data_dir,
-        TELEGRAM_BOT_TOKEN=DEMO_BOT_TOKEN,
-        TELEGRAM_API_BASE=telegram_base,
-        FACEBOOK_GRAPH_URL=graph_url,
         NEWSBOT_ALLOW_PRIVATE_NETWORKS=True,
         NEWSBOT_RETRY_BASE_SECONDS=0.2,
     )
-    channels = tuple(
-        load_platform(c["kind"]).CHANNEL_MODEL.model_validate(c) for c in DEMO_CHANNELS
-    )
     feeds = (FeedConfig(id="profit", url=feed_url, interval=60, backfill=50),)
-    return Config(settings=settings, feeds=feeds, channels=channels)
-
-
-def post_text(payload: Payload) -> str:
-    """The post as a subscriber reads it."""
-    params = payload.params
-    if "caption" in params or "text" in params:
-        return parse_html(str(params.get("caption") or params.get("text") or "")).text
-    return str(params.get("message") or params.get("caption") or "")
+    return Config(
+        settings, feeds, parse_channels(platforms, DEMO_CHANNELS),
+        platform_settings(platforms, **values),
+    )  # fmt: skip
 
 
 def show_post(d: Delivery, title: str) -> None:
@@ -100,16 +97,14 @@ def show_post(d: Delivery, title: str) -> None:
     if d.state.value != "sent":
         say(f"{head} · {shorten(title, 50)}\n   {d.last_error}\n")
         return
-    payload = Payload.from_json(d.payload)
-    image = payload.params.get("photo") or payload.params.get("url")
-    link = payload.params.get("link")
-    say(f"{head} · {payload.method} · {d.latency_ms} ms · {d.remote_url or d.remote_id}")
-    if image:
-        say(f"   [image] {image}")
-    for line in post_text(payload).splitlines():
+    post = Post.from_json(d.payload)
+    say(f"{head} · {post.call.method} · {d.latency_ms} ms · {d.remote_url or d.remote_id}")
+    if post.image:
+        say(f"   [image] {post.image}")
+    for line in post.plain.splitlines():
         say(f"   {line}")
-    if link:
-        say(f"   [link] {link}")
+    if post.call.params.get("link"):  # a link post: the platform shows the link itself
+        say(f"   [link] {post.link}")
     say()
 
 
@@ -144,13 +139,18 @@ async def run_demo(data_dir: Path, *, fresh: bool = False) -> int:
                 stack.push_async_callback(sandbox.close)
                 feed_runner, feed_url = await start_feed_server()
                 stack.push_async_callback(feed_runner.cleanup)
-                config = demo_config(data_dir, feed_url, sandbox.telegram_base, sandbox.graph_url)
+                platforms = default_platforms()
+                config = demo_config(
+                    platforms, data_dir, feed_url, sandbox.telegram_base, sandbox.graph_url
+                )
                 # one 429 on the first photo post: the retry waits for retry_after
                 sandbox.telegram.faults.add(
                     Fault(kind="rate_limit", method="sendPhoto", retry_after=1)
                 )
                 env = {"FACEBOOK_PAGE_TOKEN": DEMO_PAGE_TOKEN}
-                app = await stack.enter_async_context(open_app(config, redactor=redactor, env=env))
+                app = await stack.enter_async_context(
+                    open_app(config, platforms, redactor=redactor, env=env, editors_bot=False)
+                )
                 return await _demo(app, data_dir, feed_url)
         finally:
             logging.getLogger().handlers.clear()  # the log file closes with this block
@@ -175,7 +175,7 @@ async def _demo(app: App, data_dir: Path, feed_url: str) -> int:
         return 0
     say(
         f"{len(new_ids)} new articles ({report.merged} duplicate listing merged) -> "
-        f"{len(app.publishers)} channels\n"
+        f"{len(app.outlets)} channels\n"
     )
     stop = asyncio.Event()
     runner = asyncio.create_task(app.run(stop, poll_feeds=False))

@@ -20,19 +20,18 @@ from pathlib import Path
 import structlog
 from redis.exceptions import RedisError
 
-from bot.config import (
+from bot.cli.report import status_rows, status_table
+from bot.config import load_config
+from bot.infra.logging import Redactor, configure_logging
+from bot.infra.redis_embedded import EmbeddedRedisError
+from bot.settings import (
     ConfigError,
-    load_config,
     load_settings,
     process_env,
     unknown_setting_sentence,
     unknown_settings,
 )
-from bot.keys import Keys
-from bot.logging import Redactor, configure_logging
-from bot.redis_embedded import EmbeddedRedisError
-from bot.report import status_rows, status_table
-from bot.store import Store
+from bot.store import Keys, Store
 
 log = structlog.get_logger("cli")
 
@@ -77,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command not in ("run", "demo"):  # `run` logs them; the demo reads no env
-            for name, closest in unknown_settings(process_env()):
+            for name, closest in _unknown_settings():
                 print(f"newsbot: {unknown_setting_sentence(name, closest)}", file=sys.stderr)
         if args.command == "run":
             if args.workers < 1:
@@ -85,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 2
             return asyncio.run(_run(args.workers))
         if args.command == "demo":
-            from bot.demo import run_demo
+            from bot.cli.demo import run_demo
 
             return asyncio.run(run_demo(args.data, fresh=args.fresh))
         if args.command == "status":
@@ -109,13 +108,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-async def _run(processes: int) -> int:
-    from bot.app import open_app
+def _unknown_settings() -> list[tuple[str, str | None]]:
+    from bot.app import known_settings, platforms_for
 
-    config = load_config()
+    return unknown_settings(process_env(), known_settings(platforms_for(load_settings())))
+
+
+async def _run(processes: int) -> int:
+    from bot.app import open_app, platforms_for
+
+    settings = load_settings()
+    platforms = platforms_for(settings)
+    config = load_config(platforms, settings)
     redactor = Redactor()
     configure_logging(config.settings.log_level, redactor)
-    for name, closest in unknown_settings(process_env()):
+    for name, closest in _unknown_settings():
         log.warning("unknown setting", setting=name, closest=closest,
                     detail=unknown_setting_sentence(name, closest))  # fmt: skip
     stop = asyncio.Event()
@@ -123,16 +130,16 @@ async def _run(processes: int) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     if processes > 1:
-        from bot.supervisor import supervise
+        from bot.infra.supervisor import supervise
 
         return await supervise(config, processes, stop)
-    async with open_app(config, redactor=redactor) as app:
+    async with open_app(config, platforms, redactor=redactor) as app:
         log.info(
             "service started",
             consumer=app.engine.consumer,
             namespace=config.settings.namespace,
             redis="url" if config.settings.redis_url else "embedded",
-            channels=sorted(app.publishers),
+            channels=sorted(app.outlets),
             feeds=[p.feed.id for p in app.pollers],
             workers=config.settings.workers,
         )
@@ -167,17 +174,18 @@ async def _status(ref: str | None, *, as_json: bool, limit: int) -> int:
 
 
 async def _preview(ref: str, only: list[str], *, as_json: bool) -> int:
-    from bot.app import USER_AGENT
+    from bot.app import USER_AGENT, platforms_for
+    from bot.cli.preview import as_json as json_view
+    from bot.cli.preview import as_text as text_view
     from bot.net import make_fetch_session
     from bot.preview import PreviewError, default_channels, load_article, preview
-    from bot.preview import as_json as json_view
-    from bot.preview import as_text as text_view
 
     settings = load_settings()
+    platforms = platforms_for(settings)
     if settings.config_path.is_file():
-        channels = load_config(settings).channels
+        channels = load_config(platforms, settings).channels
     else:
-        channels = default_channels()
+        channels = default_channels(platforms)
         print(
             f"newsbot: no config file {settings.config_path}: showing the default channels",
             file=sys.stderr,
@@ -203,7 +211,7 @@ async def _preview(ref: str, only: list[str], *, as_json: bool) -> int:
         except PreviewError as exc:
             print(f"newsbot: {exc}", file=sys.stderr)
             return 2
-    previews = preview(article, chosen)
+    previews = preview(article, chosen, platforms)
     print(json_view(previews) if as_json else text_view(article, previews))
     return 1 if any(p.error for p in previews) else 0
 

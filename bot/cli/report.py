@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from bot.store import Store
+from bot.text import shorten
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,13 +29,11 @@ class StatusRow:
 
 
 async def status_rows(store: Store, article_ids: Sequence[str]) -> list[StatusRow]:
+    articles = await store.get_articles(article_ids)
+    deliveries = await store.deliveries_of(list(articles))
     rows: list[StatusRow] = []
-    for aid in article_ids:
-        article = await store.get_article(aid)
-        if article is None:
-            continue
-        deliveries = await store.deliveries(aid)
-        if not deliveries:
+    for aid, article in articles.items():
+        if not deliveries[aid]:
             rows.append(
                 StatusRow(
                     aid,
@@ -50,7 +49,7 @@ async def status_rows(store: Store, article_ids: Sequence[str]) -> list[StatusRo
                     "",
                 )
             )
-        for d in deliveries:
+        for d in deliveries[aid]:
             updated = datetime.fromtimestamp(d.updated_ms / 1000, UTC).isoformat(timespec="seconds")
             rows.append(
                 StatusRow(
@@ -68,11 +67,6 @@ async def status_rows(store: Store, article_ids: Sequence[str]) -> list[StatusRo
                 )
             )
     return rows
-
-
-def shorten(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

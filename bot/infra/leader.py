@@ -11,21 +11,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Coroutine
-from importlib import resources
 from typing import Any
 
 import structlog
 from redis.asyncio import Redis
-from redis.commands.core import AsyncScript
 
-from bot.delivery import REDIS_ERRORS, RedisHealth, sleep_unless
+from bot.infra.health import REDIS_ERRORS, RedisHealth, sleep_unless
+from bot.store import scripts
 
 log = structlog.get_logger("leader")
 Work = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
-
-
-def _script(redis: Redis, name: str) -> AsyncScript:
-    return redis.register_script((resources.files("bot") / "lua" / f"{name}.lua").read_text())
 
 
 class LeaderLease:
@@ -37,8 +32,8 @@ class LeaderLease:
         self.owner = owner
         self.ttl_ms = ttl_ms
         self.health = health
-        self._renew = _script(redis, "lease_renew")
-        self._release = _script(redis, "lease_release")
+        self._renew = scripts.load(redis, "lease_renew")
+        self._release = scripts.load(redis, "lease_release")
 
     async def run(self, stop: asyncio.Event, work: Work) -> None:
         """Run `work` whenever this process leads, until `stop`; release on the way out."""

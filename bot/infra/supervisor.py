@@ -18,7 +18,7 @@ import sys
 import structlog
 
 from bot.config import Config
-from bot.redis_embedded import EmbeddedRedis
+from bot.infra.redis_embedded import EmbeddedRedis
 
 log = structlog.get_logger("supervisor")
 RESTART_DELAY_SECONDS = 1.0

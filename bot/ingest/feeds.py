@@ -10,28 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import random
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import aiohttp
 import structlog
-from redis.asyncio import Redis
-from redis.typing import EncodableT
 
 from bot.config import FeedConfig
+from bot.events import Event, EventType
 from bot.ingest.feedparse import parse_feed
-from bot.keys import Keys
 from bot.models import Article, IngestOutcome, IngestResult
 from bot.net import FetchError, fetch
+from bot.store import Store, now_ms
 
 Submit = Callable[[Article, bool], Awaitable[IngestResult]]
 MAX_BACKOFF_SECONDS = 3600.0
 FEED_ALERT_STREAK = 3  # failed polls in a row before the editors hear of it
-SKIPPED_MEMORY_SECONDS = 30 * 86400  # a skipped item is logged again after this
 log = structlog.get_logger("feeds")
 
 
@@ -48,34 +44,25 @@ class PollReport:
     error: str = ""
 
 
-def _str(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
 class FeedPoller:
     def __init__(
         self,
         feed: FeedConfig,
         *,
         session: aiohttp.ClientSession,
-        redis: Redis,
-        keys: Keys,
+        store: Store,
         submit: Submit,
         allow_private: bool,
     ) -> None:
         self.feed = feed
         self.session = session
-        self.redis = redis
-        self.key = keys.feed(feed.id)
-        self.skipped_key = keys.feed_skipped(feed.id)
-        self.events_key = keys.events
+        self.store = store
         self.submit = submit
         self.allow_private = allow_private
 
     async def poll_once(self) -> PollReport:
         report = PollReport(self.feed.id)
-        raw_state = await self.redis.hgetall(self.key)
-        state = {_str(k): _str(v) for k, v in raw_state.items()}
+        state = await self.store.feeds.state(self.feed.id)
         headers = {}
         if state.get("etag"):
             headers["If-None-Match"] = state["etag"]
@@ -109,7 +96,7 @@ class FeedPoller:
             await self._record_failure(report, int(state.get("error_streak") or 0) + 1)
             return report
         await self._log_skipped(report.skipped)
-        mapping: dict[EncodableT, EncodableT] = {
+        mapping: dict[str, str | int] = {
             "last_status": report.status,
             "error_streak": 0,
             "last_error": "",
@@ -119,7 +106,7 @@ class FeedPoller:
         if not report.not_modified:
             mapping["etag"] = result.headers.get("ETag", "")
             mapping["last_modified"] = result.headers.get("Last-Modified", "")
-        await self.redis.hset(self.key, mapping=mapping)
+        await self.store.feeds.save(self.feed.id, mapping)
         log.info(
             "feed polled",
             feed=self.feed.id,
@@ -136,13 +123,8 @@ class FeedPoller:
         are remembered in Redis (so a new leader does not repeat them either)."""
         if not skipped:
             return
-        key = self.skipped_key
-        pipe = self.redis.pipeline(transaction=False)
-        for item, _reason in skipped:
-            pipe.sadd(key, hashlib.sha256(item.encode()).hexdigest()[:16])
-        pipe.expire(key, SKIPPED_MEMORY_SECONDS)
-        added = await pipe.execute()
-        for (_item, reason), new in zip(skipped, added, strict=False):
+        first = await self.store.feeds.first_time_skipped(self.feed.id, [i for i, _ in skipped])
+        for (_item, reason), new in zip(skipped, first, strict=True):
             if new:
                 log.warning("feed item skipped", feed=self.feed.id, reason=reason)
 
@@ -160,26 +142,19 @@ class FeedPoller:
                 report.duplicates += 1
 
     async def _record_failure(self, report: PollReport, streak: int) -> None:
-        await self.redis.hset(
-            self.key,
-            mapping={
-                "last_status": report.status,
-                "error_streak": streak,
-                "last_error": report.error,
-            },
+        await self.store.feeds.save(
+            self.feed.id,
+            {"last_status": report.status, "error_streak": streak, "last_error": report.error},
         )
         log.warning("feed poll failed", feed=self.feed.id, error=report.error, streak=streak)
         if streak == FEED_ALERT_STREAK:  # once per streak: the editors' alert
-            await self.redis.xadd(
-                self.events_key,
-                {"type": "feed_failing", "feed": self.feed.id, "note": report.error,
-                 "attempt": str(streak), "at": str(int(time.time() * 1000))},
-                maxlen=100_000, approximate=True,
-            )  # fmt: skip
+            failing = Event(EventType.FEED_FAILING, attempt=streak, note=report.error,
+                            at_ms=now_ms(), feed=self.feed.id)  # fmt: skip
+            await self.store.events.emit(failing)
 
     async def next_delay(self) -> float:
         """The interval, doubled per failed poll in a row (capped), with 10% jitter."""
-        streak = int(await self.redis.hget(self.key, "error_streak") or 0)
+        streak = await self.store.feeds.error_streak(self.feed.id)
         delay = min(
             self.feed.interval * 2 ** min(streak, 10), max(MAX_BACKOFF_SECONDS, self.feed.interval)
         )

@@ -7,6 +7,7 @@ cluster slot and each publisher's namespace can live on a different shard.
 from __future__ import annotations
 
 import re
+import time
 
 WORK_GROUP = "workers"
 _NAMESPACE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -77,11 +78,23 @@ class Keys:
         return f"{self.prefix}:cooldown:{bucket}"
 
 
-def job_member(op: str, article_id: str, channel: str) -> str:
-    """The due-set member and work-stream job of one delivery operation."""
-    return f"{op}:{article_id}:{channel}"
+def job_member(article_id: str, channel: str) -> str:
+    """The due-set member and work-stream job of one delivery ("publish:" is kept from
+    the first version's format, which the scripts also spell)."""
+    return f"publish:{article_id}:{channel}"
 
 
-def parse_job(member: str) -> tuple[str, str, str]:
-    op, article_id, channel = member.split(":", 2)
-    return op, article_id, channel
+def parse_job(member: str) -> tuple[str, str]:
+    """(article id, channel) of a job member."""
+    _op, article_id, channel = member.split(":", 2)
+    return article_id, channel
+
+
+def now_ms() -> int:
+    """The store's clock: every time kept in Redis is milliseconds since the epoch."""
+    return int(time.time() * 1000)
+
+
+def text(value: object) -> str:
+    """A value read back from Redis (bytes) as text."""
+    return value.decode() if isinstance(value, bytes) else str(value)

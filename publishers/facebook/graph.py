@@ -1,7 +1,7 @@
 """A small Graph API client over the service's shared aiohttp session.
 
 Not facebook-sdk: its last release (3.1.0, 2018) accepts Graph versions up to 3.1 only
-and is synchronous (DESIGN.md "Platforms"). The Page token never goes into a URL, which
+and is synchronous (docs/architecture.md "Facebook"). The Page token never goes into a URL, which
 aiohttp errors and access logs repeat: POSTs carry it as the `access_token` form field,
 other calls as `Authorization: Bearer` (the OAuth 2.0 header Graph accepts, as in
 Meta's Cloud API examples on graph.facebook.com).
@@ -94,6 +94,15 @@ def parse_usage(headers: Mapping[str, str]) -> GraphUsage | None:
     return GraphUsage(max(percents, default=0.0), max(regain, default=0.0))
 
 
+@dataclass(frozen=True, slots=True)
+class GraphAnswer:
+    """A successful answer and the usage headers that came with it (per call: workers
+    share the client, so usage is never kept on it)."""
+
+    body: dict[str, Any]
+    usage: GraphUsage | None
+
+
 class GraphClient:
     def __init__(
         self, session: aiohttp.ClientSession, base_url: str, token: str, timeout: float
@@ -104,19 +113,18 @@ class GraphClient:
         self._timeout = aiohttp.ClientTimeout(
             total=timeout, sock_connect=min(timeout * _CONNECT_SHARE, _MAX_CONNECT_SECONDS)
         )
-        self.last_usage: GraphUsage | None = None
 
-    async def post(self, path: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    async def post(self, path: str, data: Mapping[str, Any]) -> GraphAnswer:
         form = {k: _form_value(v) for k, v in data.items()}
         form["access_token"] = self._token
         return await self._request("POST", path, data=form)
 
     async def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         query = {k: _form_value(v) for k, v in (params or {}).items()}
-        return await self._request("GET", path, params=query, bearer=True)
+        return (await self._request("GET", path, params=query, bearer=True)).body
 
     async def delete(self, path: str) -> dict[str, Any]:
-        return await self._request("DELETE", path, bearer=True)
+        return (await self._request("DELETE", path, bearer=True)).body
 
     async def _request(
         self,
@@ -126,7 +134,7 @@ class GraphClient:
         data: dict[str, str] | None = None,
         params: dict[str, str] | None = None,
         bearer: bool = False,
-    ) -> dict[str, Any]:
+    ) -> GraphAnswer:
         url = f"{self._base}/{path.lstrip('/')}"
         headers = {"Authorization": f"Bearer {self._token}"} if bearer else {}
         try:
@@ -144,8 +152,7 @@ class GraphClient:
             raise GraphNetworkError(_describe(exc), reached=True, timeout=True) from None
         except aiohttp.ClientError as exc:  # reset, server disconnected, broken payload
             raise GraphNetworkError(_describe(exc), reached=True) from None
-        self.last_usage = usage
-        return _answer(status, raw, usage)
+        return GraphAnswer(_answer(status, raw, usage), usage)
 
 
 def _answer(status: int, raw: bytes, usage: GraphUsage | None) -> dict[str, Any]:

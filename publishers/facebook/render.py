@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from bot.models import Article
-from publishers.base import Payload
+from bot.platforms import PlatformCall, Post, PostFormat
 from publishers.compose import (
     SAMPLE,
     Measure,
@@ -42,7 +42,7 @@ def template_source(channel: FacebookChannel) -> str:
     return channel.template or default_template("publishers.facebook", "post.txt.j2")
 
 
-def render(article: Article, channel: FacebookChannel) -> Payload:
+def render(article: Article, channel: FacebookChannel) -> Post:
     photo = channel.post_type == "photo" and bool(article.image)
     source = template_source(channel)
     parts = parts_for(article, channel, link_in_text=photo)
@@ -59,13 +59,19 @@ def render(article: Article, channel: FacebookChannel) -> Payload:
             f"channel {channel.id}: the template makes no post for {article.url}: "
             "check it with `newsbot preview`"
         )
-    warnings = warnings_of(article, fitted)
     params: dict[str, Any]
     if photo:
         params = {"url": article.image, "caption": fitted.text}
-        return Payload("photos", params, fitted.measure.length, MESSAGE_LIMIT, warnings)
-    params = {"message": fitted.text, "link": parts.url}
-    return Payload("feed", params, fitted.measure.length, MESSAGE_LIMIT, warnings)
+        call, image = PlatformCall("photos", params), article.image
+    else:
+        params = {"message": fitted.text, "link": parts.url}
+        call, image = PlatformCall("feed", params), None
+    return Post(
+        text=fitted.text, format=PostFormat.PLAIN, plain=fitted.text,
+        length=fitted.measure.length, limit=MESSAGE_LIMIT, call=call, image=image,
+        link=parts.url,
+        warnings=warnings_of(article, fitted),
+    )  # fmt: skip
 
 
 def check_template(channel: FacebookChannel) -> None:
@@ -78,13 +84,13 @@ def check_template(channel: FacebookChannel) -> None:
             raise TemplateProblem("the template makes an empty post")
 
 
-def with_text(payload: Payload, text: str) -> Payload:
-    """`payload` carrying an editor's plain `text`; ValueError when Facebook cannot take it."""
-    field = "caption" if payload.method == "photos" else "message"
+def with_text(post: Post, text: str) -> Post:
+    """`post` carrying an editor's plain `text`; ValueError when Facebook cannot take it."""
+    field = "caption" if post.call.method == "photos" else "message"
     text = text.strip()
     if len(text) > MESSAGE_LIMIT:
         raise ValueError(
             f"the text is {len(text)} characters, over Facebook's {MESSAGE_LIMIT}: shorten it"
         )
-    params = {**payload.params, field: text}
-    return Payload(payload.method, params, len(text), MESSAGE_LIMIT, payload.warnings)
+    call = PlatformCall(post.call.method, {**post.call.params, field: text})
+    return replace(post, text=text, plain=text, length=len(text), call=call)

@@ -1,7 +1,10 @@
-"""Telegram channels through the Bot API (aiogram 3).
+"""Telegram channels through the Bot API (aiogram 3): one platform of the contract in
+bot.platforms.
 
 A channel names a chat the bot posts to as an administrator; one bot token, from
-TELEGRAM_BOT_TOKEN, serves every Telegram channel.
+TELEGRAM_BOT_TOKEN, serves every Telegram channel. aiogram is imported only when
+clients are opened: loading the config (the supervisor of `run --workers N`,
+`status`) must not pay its ~140 MB.
 """
 
 from __future__ import annotations
@@ -10,20 +13,36 @@ import re
 from collections.abc import Sequence
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.models import Article
-from publishers.base import (
+from bot.platforms import (
+    Capability,
     ChannelConfig,
-    Payload,
+    OutcomeRule,
     PlatformContext,
     PlatformHandle,
+    Post,
     Publisher,
     RateLimit,
 )
 
 # @username (5-32 characters; 4 for collectible ones) or a numeric chat id.
 _CHAT_FORM = re.compile(r"^(@[A-Za-z][A-Za-z0-9_]{3,31}|-?\d{1,20})$")
+
+
+class TelegramSettings(BaseSettings):
+    """The platform's environment settings (prefix TELEGRAM_)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
+    api_base: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_BASE")
+    # Telegram FAQ: about 30 messages a second per bot for bulk sending.
+    bot_rate_per_second: float = Field(
+        25.0, validation_alias="TELEGRAM_BOT_RATE_PER_SECOND", gt=0, le=1000
+    )
 
 
 class TelegramChannel(ChannelConfig):
@@ -51,53 +70,73 @@ class TelegramChannel(ChannelConfig):
         return self
 
 
-CHANNEL_MODEL = TelegramChannel
+class TelegramPlatform:
+    kind = "telegram"
+    channel_model = TelegramChannel
+    settings_model = TelegramSettings
+    capabilities = frozenset({Capability.DELETE})
+
+    @property
+    def outcomes(self) -> Sequence[OutcomeRule]:
+        from publishers.telegram.errors import OUTCOMES
+
+        return OUTCOMES
+
+    def render(self, article: Article, channel: ChannelConfig) -> Post:
+        from publishers.telegram.render import render
+
+        if not isinstance(channel, TelegramChannel):
+            raise TypeError(f"channel {channel.id} is not a Telegram channel")
+        return render(article, channel)
+
+    def with_text(self, post: Post, text: str) -> Post:
+        from publishers.telegram.render import with_text
+
+        return with_text(post, text)
+
+    def example_channel(self) -> ChannelConfig:
+        return TelegramChannel(id="telegram", kind="telegram", chat="@channel")
+
+    def open(self, channels: Sequence[ChannelConfig], ctx: PlatformContext) -> PlatformHandle:
+        """One client per Telegram channel, all sharing one Bot; close() closes its session."""
+        ours = [c for c in channels if isinstance(c, TelegramChannel)]
+        if not ours:
+            return PlatformHandle(publishers={}, close=_nothing)
+        settings = ctx.settings
+        assert isinstance(settings, TelegramSettings)
+        token = bot_token(settings)
+        ctx.register_secret(token)
+        from publishers.telegram.client import TelegramPublisher, make_bot
+
+        bot = make_bot(token, settings.api_base)
+        limit = RateLimit("tg:bot", settings.bot_rate_per_second, 5, reserve=False)
+        publishers: dict[str, Publisher] = {c.id: TelegramPublisher(c, bot, limit) for c in ours}
+        return PlatformHandle(publishers=publishers, close=bot.session.close)
 
 
-def render_post(article: Article, channel: ChannelConfig) -> Payload:
-    from publishers.telegram.render import render
+def bot_token(settings: TelegramSettings) -> str:
+    """The bot's token, checked: ValueError with one sentence when missing or malformed."""
+    from aiogram.utils.token import TokenValidationError, validate_token
 
-    if not isinstance(channel, TelegramChannel):
-        raise TypeError(f"channel {channel.id} is not a Telegram channel")
-    return render(article, channel)
-
-
-def with_text(payload: Payload, text: str) -> Payload:
-    from publishers.telegram.render import with_text
-
-    return with_text(payload, text)
-
-
-def create_publishers(channels: Sequence[ChannelConfig], ctx: PlatformContext) -> PlatformHandle:
-    """One publisher per Telegram channel, all sharing one Bot; close() closes its session."""
-    ours = [c for c in channels if isinstance(c, TelegramChannel)]
-    if not ours:
-        return PlatformHandle(publishers={}, close=_nothing)
-    secret = ctx.settings.telegram_bot_token
+    secret = settings.bot_token
     token = secret.get_secret_value().strip() if secret is not None else ""
     if not token:
         raise ValueError(
             "TELEGRAM_BOT_TOKEN is not set: put the token @BotFather gave your bot in it "
             "(see .env.example), or disable the Telegram channels"
         )
-    ctx.register_secret(token)
-    # aiogram is imported here, not at module level: loading the config (the
-    # supervisor of `run --workers N`, `status`) must not pay its ~140 MB.
-    from aiogram.utils.token import TokenValidationError
-
-    from publishers.telegram.client import TelegramPublisher, make_bot
-
     try:
-        bot = make_bot(token, ctx.settings.telegram_api_base)
+        validate_token(token)
     except TokenValidationError:
         raise ValueError(
             "TELEGRAM_BOT_TOKEN is malformed: it must look like 123456789:AA... "
             "exactly as @BotFather gave it"
         ) from None
-    bot_limit = RateLimit("tg:bot", ctx.settings.telegram_bot_rate_per_second, 5, reserve=False)
-    publishers: dict[str, Publisher] = {c.id: TelegramPublisher(c, bot, bot_limit) for c in ours}
-    return PlatformHandle(publishers=publishers, close=bot.session.close)
+    return token
 
 
 async def _nothing() -> None:
     return None
+
+
+PLATFORM = TelegramPlatform()

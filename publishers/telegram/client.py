@@ -20,8 +20,7 @@ from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import LinkPreviewOptions, Message
 
-from bot.models import Article
-from publishers.base import Outcome, Payload, PublishError, RateLimit, Receipt
+from bot.platforms import FailureKind, Outcome, Post, PublishError, RateLimit, Receipt
 from publishers.telegram import errors, render
 
 if TYPE_CHECKING:
@@ -43,7 +42,7 @@ def make_bot(token: str, api_base: str, *, html: bool = False) -> Bot:
     if api_base.rstrip("/") == PUBLIC_API_BASE:
         api = PRODUCTION
     else:
-        # PLATFORMS.md "aiogram 3 pitfalls": from_base + AiohttpSession(api=...).
+        # aiogram 3: TelegramAPIServer.from_base + AiohttpSession(api=...) for a custom server.
         api = TelegramAPIServer.from_base(api_base)
     default = DefaultBotProperties(parse_mode="HTML") if html else None
     return Bot(token, session=AiohttpSession(api=api), default=default)
@@ -59,9 +58,8 @@ def post_url(chat_id: int, username: str | None, message_id: int) -> str:
 
 
 class TelegramPublisher:
-    # The Bot API cannot list a channel's posts, so an ambiguous send cannot be
-    # checked: the channel's `ambiguous` policy decides (resend or hold).
-    can_reconcile = False
+    """One channel's client. The Bot API cannot list a channel's posts, so an ambiguous
+    send cannot be checked (no RECONCILE): the channel's `ambiguous` policy decides."""
 
     def __init__(self, channel: TelegramChannel, bot: Bot, bot_limit: RateLimit) -> None:
         self.channel = channel
@@ -74,11 +72,8 @@ class TelegramPublisher:
     def rate_limits(self) -> Sequence[RateLimit]:
         return self._limits
 
-    async def find_existing(self, payload: Payload, since_ms: int) -> Receipt | None:
+    async def find_existing(self, post: Post, since_ms: int) -> Receipt | None:
         return None
-
-    def render(self, article: Article) -> Payload:
-        return render.render(article, self.channel)
 
     async def delete(self, remote_id: str, sent_at_ms: int) -> None:
         """deleteMessage on the post publish() made; remote_id is "chat_id:message_id"."""
@@ -87,6 +82,7 @@ class TelegramPublisher:
         if age_ms >= DELETE_WINDOW_MS:
             raise PublishError(
                 Outcome.PERMANENT,
+                FailureKind.TOO_OLD,
                 "Telegram lets a bot delete a message only within 48 hours of sending it; "
                 f"this one was sent {age_ms // 3_600_000} hours ago: "
                 "delete it in the channel by hand",
@@ -104,9 +100,9 @@ class TelegramPublisher:
                 return
             raise error from None
 
-    async def publish(self, payload: Payload) -> Receipt:
+    async def publish(self, post: Post) -> Receipt:
         try:
-            message = await self._deliver(payload)
+            message = await self._deliver(post.call.method, post.call.params)
         except PublishError:
             raise
         except Exception as exc:
@@ -117,22 +113,23 @@ class TelegramPublisher:
             url=post_url(message.chat.id, message.chat.username, message.message_id),
         )
 
-    async def _deliver(self, payload: Payload) -> Message:
-        if payload.method == "sendMessage":
-            return await self._send_message(payload.params)
-        if payload.method != "sendPhoto":
+    async def _deliver(self, method: str, params: dict[str, Any]) -> Message:
+        if method == "sendMessage":
+            return await self._send_message(params)
+        if method != "sendPhoto":
             raise PublishError(
-                Outcome.PERMANENT, f"unknown Telegram method {payload.method!r}", code="bad_payload"
-            )
+                Outcome.PERMANENT, FailureKind.BAD_REQUEST, f"unknown Telegram method {method!r}",
+                code="bad_payload",
+            )  # fmt: skip
         try:
-            return await self._call(self._bot.send_photo(**payload.params, **self._timeout()))
+            return await self._call(self._bot.send_photo(**params, **self._timeout()))
         except TelegramBadRequest as exc:
-            if errors.classify(exc).code not in errors.PHOTO_UNAVAILABLE:
+            if errors.classify(exc).kind is not FailureKind.MEDIA_UNAVAILABLE:
                 raise
-            # PLATFORMS.md suggests retrying a few times first; we send the text at once
+            # The Bot API suggests retrying a few times first; we send the text at once
             # instead: an article out now without its image beats one out late with it,
             # and an image URL that failed once rarely heals within the retry window.
-            return await self._send_message(render.photo_fallback(payload.params))
+            return await self._send_message(render.photo_fallback(params))
 
     async def _send_message(self, params: dict[str, Any]) -> Message:
         kwargs = dict(params)
@@ -158,6 +155,7 @@ def _split_remote_id(remote_id: str) -> tuple[int, int]:
     except ValueError:
         raise PublishError(
             Outcome.PERMANENT,
+            FailureKind.BAD_REQUEST,
             f"{remote_id!r} is not a Telegram post id (chat_id:message_id)",
             code="bad_remote_id",
         ) from None

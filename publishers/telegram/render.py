@@ -1,8 +1,8 @@
-"""Article -> Bot API call, pure: no I/O, the same article always gives the same payload.
+"""Article -> Bot API call, pure: no I/O, the same article always gives the same post.
 
 Telegram counts text limits *after entity parsing* in Unicode code points (tdlib
 `utf8_length`): text 1-4096, caption 0-1024, at most 100 formatting entities
-(PLATFORMS.md "Telegram Bot API", https://core.telegram.org/bots/api#sendmessage).
+(https://core.telegram.org/bots/api#sendmessage, docs/architecture.md "Telegram").
 `publishers.telegram.html.measure` counts the same way.
 
 A post with an image is a photo with caption when the caption holds at least two
@@ -15,11 +15,12 @@ by Jinja's autoescape, so every `<`, `&` and `"` that reaches Telegram is escape
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from bot.models import Article
-from publishers.base import Payload
+from bot.platforms import LinkPreview, PlatformCall, Post, PostFormat
 from publishers.compose import (
     SAMPLE,
     Fitted,
@@ -31,7 +32,7 @@ from publishers.compose import (
     render_template,
     warnings_of,
 )
-from publishers.telegram.html import measure
+from publishers.telegram.html import measure, visible
 
 if TYPE_CHECKING:
     from publishers.telegram import TelegramChannel
@@ -40,13 +41,14 @@ CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
 MAX_ENTITIES = 100
 CAPTION_MIN_SENTENCES = 2
+_TAG = re.compile(r"<[^<>]*>")
 
 
 def template_source(channel: TelegramChannel) -> str:
     return channel.template or default_template("publishers.telegram", "post.html.j2")
 
 
-def render(article: Article, channel: TelegramChannel) -> Payload:
+def render(article: Article, channel: TelegramChannel) -> Post:
     """sendPhoto when there is an image and the caption keeps two sentences, else
     sendMessage with a large link preview (of the image, or of the article)."""
     source = template_source(channel)
@@ -65,37 +67,59 @@ def render(article: Article, channel: TelegramChannel) -> Payload:
     params: dict[str, Any] = {
         "chat_id": channel.chat,
         # DefaultBotProperties.disable_notification is applied by no method (aiogram
-        # 3.30+, PLATFORMS.md "aiogram 3 pitfalls"): it must travel with each call.
+        # 3.30+): it must travel with each call.
         "disable_notification": channel.disable_notification,
     }
     if article.image:
         caption = fitted(CAPTION_LIMIT, CAPTION_MIN_SENTENCES, strict=True)
         if caption is not None:
             params.update(photo=article.image, caption=caption.text, parse_mode="HTML")
-            return _payload("sendPhoto", params, caption, CAPTION_LIMIT, article)
+            return _post("sendPhoto", params, caption, CAPTION_LIMIT, article, parts.url)
     text = fitted(TEXT_LIMIT)
     if text is None or text.measure.length == 0:
         raise TemplateProblem(
             f"channel {channel.id}: the template makes no post Telegram accepts for "
             f"{article.url}: check it with `newsbot preview`"
         )
+    preview = LinkPreview(article.image or parts.url, channel.preview_above_text)
     params.update(
         text=text.text,
         parse_mode="HTML",
         link_preview_options={
-            "url": article.image or parts.url,
-            "prefer_large_media": True,
-            "show_above_text": channel.preview_above_text,
+            "url": preview.url,
+            "prefer_large_media": preview.large_media,
+            "show_above_text": preview.above_text,
         },
     )
-    return _payload("sendMessage", params, text, TEXT_LIMIT, article)
+    return _post("sendMessage", params, text, TEXT_LIMIT, article, parts.url, preview)
 
 
-def _payload(
-    method: str, params: dict[str, Any], fitted: Fitted, limit: int, article: Article
-) -> Payload:
-    warnings = warnings_of(article, fitted)
-    return Payload(method, params, fitted.measure.length, limit, warnings)
+def plain_text(html: str) -> str:
+    """What a reader sees of Telegram HTML: tags gone, Telegram's entities decoded."""
+    return visible(_TAG.sub("", html))
+
+
+def _post(
+    method: str,
+    params: dict[str, Any],
+    fitted: Fitted,
+    limit: int,
+    article: Article,
+    link: str,
+    preview: LinkPreview | None = None,
+) -> Post:
+    return Post(
+        text=fitted.text,
+        format=PostFormat.HTML,
+        plain=plain_text(fitted.text),
+        length=fitted.measure.length,
+        limit=limit,
+        call=PlatformCall(method, params),
+        image=params.get("photo"),
+        link=link,
+        link_preview=preview,
+        warnings=warnings_of(article, fitted),
+    )
 
 
 def check_template(channel: TelegramChannel) -> None:
@@ -127,11 +151,12 @@ def photo_fallback(params: dict[str, Any]) -> dict[str, Any]:
     return message
 
 
-def with_text(payload: Payload, text: str) -> Payload:
-    """`payload` carrying an editor's `text` (Telegram HTML) instead of ours; ValueError
+def with_text(post: Post, text: str) -> Post:
+    """`post` carrying an editor's `text` (Telegram HTML) instead of ours; ValueError
     with one sentence when Telegram would refuse it."""
-    field = "caption" if payload.method == "sendPhoto" else "text"
-    limit = CAPTION_LIMIT if payload.method == "sendPhoto" else TEXT_LIMIT
+    photo = post.call.method == "sendPhoto"
+    field = "caption" if photo else "text"
+    limit = CAPTION_LIMIT if photo else TEXT_LIMIT
     text = text.strip()
     m = measure(text)
     if m.error:
@@ -147,5 +172,5 @@ def with_text(payload: Payload, text: str) -> Payload:
         )
     if m.entities > MAX_ENTITIES:
         raise ValueError(f"the text has {m.entities} formatting tags, over Telegram's 100")
-    params = {**payload.params, field: text}
-    return Payload(payload.method, params, m.length, limit, payload.warnings)
+    call = PlatformCall(post.call.method, {**post.call.params, field: text})
+    return replace(post, text=text, plain=plain_text(text), length=m.length, limit=limit, call=call)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.redis_embedded import EmbeddedRedis
+from bot.infra.redis_embedded import EmbeddedRedis
 from sandbox import Sandbox
 from tests.conftest import BOT_TOKEN, PAGE_ID, PAGE_TOKEN, FeedServer
 

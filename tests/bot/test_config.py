@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import default_platforms, known_settings
 from bot.cli import main
-from bot.config import ConfigError, Settings, load_config, load_settings
+from bot.config import ConfigError, Settings, load_config, load_settings, platform_settings
 
 GOOD = """
 [[feeds]]
@@ -28,6 +29,9 @@ token_env = "FACEBOOK_PAGE_TOKEN"
 """
 
 
+PLATFORMS = default_platforms()
+
+
 def settings_for(path: Path) -> Settings:
     return Settings(_env_file=None, NEWSBOT_CONFIG=path)  # type: ignore[call-arg]
 
@@ -35,11 +39,13 @@ def settings_for(path: Path) -> Settings:
 def load(tmp_path: Path, text: str) -> None:
     path = tmp_path / "newsbot.toml"
     path.write_text(text, encoding="utf-8")
-    load_config(settings_for(path))
+    load_config(PLATFORMS, settings_for(path))
 
 
 def test_the_example_config_shipped_with_the_project_loads() -> None:
-    config = load_config(settings_for(Path(__file__).parents[2] / "newsbot.example.toml"))
+    config = load_config(
+        PLATFORMS, settings_for(Path(__file__).parents[2] / "newsbot.example.toml")
+    )
     assert [c.kind for c in config.channels] == ["telegram", "facebook"]
     assert config.feeds[0].backfill == 0
     assert config.channels_for("profit") == ("tg-main", "fb-page")
@@ -74,13 +80,27 @@ def test_a_bad_config_file_is_one_sentence_naming_the_setting(
 
 def test_a_missing_config_file_says_which_variable_to_set(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="NEWSBOT_CONFIG"):
-        load_config(settings_for(tmp_path / "nope.toml"))
+        load_config(PLATFORMS, settings_for(tmp_path / "nope.toml"))
 
 
 def test_a_bad_environment_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSBOT_WORKERS", "many")
+    with pytest.raises(ConfigError, match="NEWSBOT_WORKERS"):
+        load_settings(_env_file=None)
+
+
+def test_a_bad_platform_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    # each platform reads its own settings; a mistake there is the same one sentence
     monkeypatch.setenv("FACEBOOK_API_VERSION", "24")
     with pytest.raises(ConfigError, match="FACEBOOK_API_VERSION"):
-        load_settings(_env_file=None)
+        platform_settings(PLATFORMS, _env_file=None)
+
+
+def test_an_unknown_kind_names_the_known_ones(tmp_path: Path) -> None:
+    path = tmp_path / "newsbot.toml"
+    path.write_text(GOOD.replace('kind = "telegram"', 'kind = "compose"'), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"unknown kind 'compose': use one of \"telegram\""):
+        load_config(PLATFORMS, settings_for(path))
 
 
 def test_newsbot_run_with_a_bad_config_exits_2_with_one_line(
@@ -102,7 +122,8 @@ def test_env_example_lists_every_setting() -> None:
         for line in text.splitlines()
         if "=" in line and line.lstrip("# ").split("=", 1)[0].isupper()
     }
-    aliases = {str(f.validation_alias) for f in Settings.model_fields.values()}
+    # the service's, the editors' bot's and every platform's own settings
+    aliases = known_settings(PLATFORMS)
     assert aliases <= listed, f"missing from .env.example: {sorted(aliases - listed)}"
 
 
@@ -115,7 +136,7 @@ def test_a_template_file_is_read_relative_to_the_config_file(tmp_path: Path) -> 
             'chat = "@profitkz"', 'chat = "@profitkz"\ntemplate_file = "templates/tg.html.j2"'
         )
     )
-    config = load_config(settings_for(path))
+    config = load_config(PLATFORMS, settings_for(path))
     assert config.channels[0].template == "<b>{{ title }}</b>\n{{ url }}"
 
 

@@ -10,14 +10,13 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from bot.app import open_app
-from bot.delivery import Attempt
+from bot.app import App, open_app
+from bot.infra.redis_embedded import EmbeddedRedis
 from bot.models import Article, State
-from bot.redis_embedded import EmbeddedRedis
-from bot.store import Claim
 from sandbox import Fault, Sandbox
 from tests.bot.test_pipeline import ENV, deliver_all, fixture_article
 from tests.conftest import PAGE_ID, make_config
+from tests.faults import die_after_publish
 
 TG = {"id": "tg-main", "kind": "telegram", "chat": "@newsbot_test"}
 FB = {"id": "fb-page", "kind": "facebook", "page_id": PAGE_ID}
@@ -36,19 +35,17 @@ def articles(n: int, source: str = "") -> list[Article]:
     ]
 
 
-class CrashAfterPublish(Exception):
-    """Stands for a worker that dies after the platform call, before the state write."""
-
-
-def crash_hook(channels: set[str], times: int = 1) -> Any:
+def crash_after_publish(app: App, channels: set[str], times: int = 1) -> None:
+    """The first `times` publishes of each of `channels` kill their worker after posting."""
     left = dict.fromkeys(channels, times)
 
-    async def hook(claim: Claim, attempt: Attempt) -> None:
-        if left.get(claim.job.channel, 0) > 0:
-            left[claim.job.channel] -= 1
-            raise CrashAfterPublish
+    def should_die(channel: str, _article: str) -> bool:
+        if left.get(channel, 0) > 0:
+            left[channel] -= 1
+            return True
+        return False
 
-    return hook
+    die_after_publish(app, should_die)
 
 
 async def events(redis: Redis, ns: str) -> list[dict[str, str]]:
@@ -65,7 +62,7 @@ async def test_a_channel_rate_limit_spaces_posts_in_order_without_429(
     items = articles(4)
     async with open_app(config, env=ENV) as app:
         for article in items:
-            await app.submit(article)
+            await app.ingest.submit(article)
         await deliver_all(app, [a.id for a in items])
     calls = [c for c in sandbox.telegram.calls if c.method.lower() == "sendmessage"]
     assert [c.status for c in calls] == [200] * 4
@@ -87,7 +84,7 @@ async def test_a_429_pauses_its_chat_for_every_worker_and_no_other_chat(
     first, second = articles(2, "a")
     (other,) = articles(1, "b")
     async with open_app(config, env=ENV) as app:
-        await app.submit(first)
+        await app.ingest.submit(first)
         stop = asyncio.Event()
         runner = asyncio.create_task(app.run(stop, poll_feeds=False))
         await asyncio.wait_for(
@@ -95,8 +92,8 @@ async def test_a_429_pauses_its_chat_for_every_worker_and_no_other_chat(
         )
         stop.set()
         await runner
-        await app.submit(second)
-        await app.submit(other)
+        await app.ingest.submit(second)
+        await app.ingest.submit(other)
         await deliver_all(app, [first.id, second.id, other.id])
     refused = next(c for c in sandbox.telegram.calls if c.status == 429)
     later_a = [c for c in sandbox.telegram.calls if c.chat_id == "@chat_aaaa" and c.at > refused.at]
@@ -110,9 +107,9 @@ async def test_a_lost_worker_after_posting_is_reconciled_on_facebook_and_resent_
 ) -> None:
     config = make_config(redis_server.url, sandbox, NEWSBOT_LEASE_SECONDS=1)
     article = fixture_article()
-    hook = crash_hook({"tg-main", "fb-page"})
-    async with open_app(config, env=ENV, after_publish=hook) as app:
-        await app.submit(article)
+    async with open_app(config, env=ENV) as app:
+        crash_after_publish(app, {"tg-main", "fb-page"})
+        await app.ingest.submit(article)
         tg, fb = await deliver_all(app, [article.id])
         log = await events(app.redis, config.settings.namespace)
     assert (fb.state, fb.attempts, len(sandbox.facebook.posts)) == (State.SENT, 2, 1)
@@ -131,8 +128,9 @@ async def test_hold_policy_keeps_an_unverifiable_telegram_post_for_the_editors(
     channel = {**TG, "ambiguous": "hold"}
     config = make_config(redis_server.url, sandbox, channels=[channel], NEWSBOT_LEASE_SECONDS=1)
     article = fixture_article()
-    async with open_app(config, env=ENV, after_publish=crash_hook({"tg-main"})) as app:
-        await app.submit(article)
+    async with open_app(config, env=ENV) as app:
+        crash_after_publish(app, {"tg-main"})
+        await app.ingest.submit(article)
         (tg,) = await deliver_all(app, [article.id])
     assert tg.state is State.HELD and len(sandbox.telegram.posts) == 1
 
@@ -144,8 +142,9 @@ async def test_a_delivery_that_keeps_losing_its_worker_fails_with_that_reason(
         redis_server.url, sandbox, channels=[TG], NEWSBOT_LEASE_SECONDS=1, NEWSBOT_MAX_CRASHES=2
     )
     article = fixture_article()
-    async with open_app(config, env=ENV, after_publish=crash_hook({"tg-main"}, 99)) as app:
-        await app.submit(article)
+    async with open_app(config, env=ENV) as app:
+        crash_after_publish(app, {"tg-main"}, 99)
+        await app.ingest.submit(article)
         (tg,) = await deliver_all(app, [article.id])
     assert tg.state is State.FAILED and "lost 2 times" in tg.last_error
 
@@ -157,7 +156,7 @@ async def test_an_ambiguous_graph_answer_that_posted_is_found_not_posted_again(
     config = make_config(redis_server.url, sandbox, channels=[FB])
     article = fixture_article()
     async with open_app(config, env=ENV) as app:
-        await app.submit(article)
+        await app.ingest.submit(article)
         (fb,) = await deliver_all(app, [article.id])
     assert (fb.state, len(sandbox.facebook.posts)) == (State.SENT, 1)
     assert fb.remote_id == sandbox.facebook.posts[0].id
@@ -172,7 +171,7 @@ async def test_an_ambiguous_graph_answer_that_did_not_post_posts_once(
     config = make_config(redis_server.url, sandbox, channels=[FB])
     article = fixture_article()
     async with open_app(config, env=ENV) as app:
-        await app.submit(article)
+        await app.ingest.submit(article)
         (fb,) = await deliver_all(app, [article.id])
     assert (fb.state, fb.attempts, len(sandbox.facebook.posts)) == (State.SENT, 2, 1)
     assert fb.history[-1].note == "reconciled: no post found, posting"
@@ -186,7 +185,7 @@ async def test_a_telegram_timeout_after_sending_is_held_under_the_hold_policy(
     config = make_config(redis_server.url, sandbox, channels=[channel])
     article = fixture_article()
     async with open_app(config, env=ENV) as app:
-        await app.submit(article)
+        await app.ingest.submit(article)
         (tg,) = await deliver_all(app, [article.id])
     assert tg.state is State.HELD and "ambiguous" in tg.last_error
     assert len(sandbox.telegram.posts) == 1
@@ -202,7 +201,7 @@ async def test_graph_usage_near_the_limit_pauses_the_page_for_every_worker(
     items = articles(10)
     async with open_app(config, env=ENV) as app:
         for article in items:
-            await app.submit(article)
+            await app.ingest.submit(article)
         stop = asyncio.Event()
         runner = asyncio.create_task(app.run(stop, poll_feeds=False))
         await asyncio.wait_for(_until(lambda: len(sandbox.facebook.posts) >= 9), 10)

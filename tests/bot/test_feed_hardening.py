@@ -13,9 +13,9 @@ from redis.asyncio import Redis
 from bot.app import open_app
 from bot.content.guard import MAX_TAGS, MAX_TITLE_CHARS
 from bot.content.warnings import article_warnings
+from bot.infra.redis_embedded import EmbeddedRedis
 from bot.ingest.feedparse import parse_feed
 from bot.net import make_fetch_session
-from bot.redis_embedded import EmbeddedRedis
 from sandbox import Sandbox
 from tests.bot.test_feeds import item, poller_for, rss
 from tests.bot.test_pipeline import ENV, fixture_article
@@ -133,8 +133,8 @@ async def test_items_a_backfill_only_remembers_are_not_rendered(
     article = replace(fixture_article(), title="BOOM")
     async with open_app(config, env=ENV) as app:
         with structlog.testing.capture_logs() as logs:
-            await app.submit(article, deliver=False)
+            await app.ingest.submit(article, deliver=False)
         assert not [line for line in logs if line["event"] == "rendering failed"]
         with structlog.testing.capture_logs() as logs:
-            await app.submit(replace(article, id="f" * 16, url="https://profit.kz/news/2/"))
+            await app.ingest.submit(replace(article, id="f" * 16, url="https://profit.kz/news/2/"))
         assert [line for line in logs if line["event"] == "rendering failed"]

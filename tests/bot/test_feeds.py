@@ -12,10 +12,10 @@ from redis.asyncio import Redis
 from bot.config import FeedConfig
 from bot.ingest.feedparse import parse_feed
 from bot.ingest.feeds import FeedPoller
-from bot.keys import Keys
 from bot.models import Article, IngestResult
 from bot.net import make_fetch_session
 from bot.store import Store
+from bot.store.keys import Keys
 from tests.conftest import FIXTURES, FeedServer
 
 ITEM = """<item><title>{title}</title><link>{link}</link><guid isPermaLink="false">{guid}</guid>
@@ -101,9 +101,7 @@ def poller_for(
     async def submit(article: Article, deliver: bool) -> IngestResult:
         return await store.ingest(article, ["tg"], deliver=deliver)
 
-    poller = FeedPoller(
-        feed, session=session, redis=redis, keys=store.keys, submit=submit, allow_private=True
-    )
+    poller = FeedPoller(feed, session=session, store=store, submit=submit, allow_private=True)
     return poller, store
 
 

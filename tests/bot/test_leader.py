@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from bot.app import open_app
-from bot.redis_embedded import EmbeddedRedis
+from bot.infra.redis_embedded import EmbeddedRedis
 from sandbox import Fault, Sandbox
 from tests.bot.test_cli import env_for
 from tests.bot.test_pipeline import ENV

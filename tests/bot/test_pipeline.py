@@ -12,9 +12,9 @@ from aiohttp import web
 
 from bot.app import App, open_app
 from bot.config import Config
+from bot.infra.redis_embedded import EmbeddedRedis
 from bot.ingest.feedparse import parse_feed
 from bot.models import Article, Delivery, State
-from bot.redis_embedded import EmbeddedRedis
 from sandbox import Fault, Sandbox
 from tests.conftest import FIXTURES, PAGE_ID, PAGE_TOKEN, FeedServer, make_config
 
@@ -49,7 +49,7 @@ async def test_one_article_reaches_both_channels(
     config = make_config(redis_server.url, sandbox)
     article = fixture_article()
     async with open_app(config, env=ENV) as app:
-        result = await app.submit(article)
+        result = await app.ingest.submit(article)
         assert result.channels == ("tg-main", "fb-page")
         tg, fb = await deliver_all(app, [article.id])
     assert (tg.state, fb.state) == (State.SENT, State.SENT)
@@ -68,11 +68,11 @@ async def test_the_same_article_twice_is_posted_once(
     config = make_config(redis_server.url, sandbox)
     article = fixture_article()
     async with open_app(config, env=ENV) as app:
-        await app.submit(article)
-        again = await app.submit(article)
+        await app.ingest.submit(article)
+        again = await app.ingest.submit(article)
         assert again.outcome.value == "duplicate"
         await deliver_all(app, [article.id])
-        await app.submit(article)
+        await app.ingest.submit(article)
         await deliver_all(app, [article.id])
     assert len(sandbox.telegram.posts) == 1 and len(sandbox.facebook.posts) == 1
 
@@ -109,7 +109,7 @@ async def test_429_then_success_waits_for_retry_after(
     sandbox.telegram.faults.add(Fault(kind="rate_limit", retry_after=1))
     article = fixture_article()
     async with open_app(config, env=ENV) as app:
-        await app.submit(article)
+        await app.ingest.submit(article)
         tg, _fb = await deliver_all(app, [article.id])
     assert tg.state is State.SENT and tg.attempts == 2
     assert "retry after 1" in tg.last_error
@@ -134,7 +134,7 @@ async def test_a_permanent_error_fails_at_once_with_the_platforms_message(
     config = make_config(redis_server.url, sandbox)
     article = fixture_article()
     async with open_app(config, env=ENV) as app:
-        await app.submit(article)
+        await app.ingest.submit(article)
         tg, fb = await deliver_all(app, [article.id])
     assert (tg.state, tg.attempts) == (State.FAILED, 1)
     assert "Bad Request: chat not found" in tg.last_error
@@ -173,7 +173,7 @@ async def test_a_server_error_that_posted_nothing_is_retried_and_the_post_goes_o
     config = make_config(redis_server.url, sandbox)
     article = fixture_article()
     async with open_app(config, env=ENV) as app:
-        await app.submit(article)
+        await app.ingest.submit(article)
         _tg, fb = await deliver_all(app, [article.id])
     assert fb.state is State.SENT and fb.attempts == 2 and "ambiguous" in fb.last_error
 
@@ -188,7 +188,7 @@ async def test_a_server_error_after_the_post_was_made_does_not_post_twice(
     config = make_config(redis_server.url, sandbox)
     article = fixture_article()
     async with open_app(config, env=ENV) as app:
-        await app.submit(article)
+        await app.ingest.submit(article)
         _tg, fb = await deliver_all(app, [article.id])
     (post,) = sandbox.facebook.posts
     assert (fb.state, fb.remote_id) == (State.SENT, post.id)
@@ -200,12 +200,12 @@ async def test_the_rendering_is_stored_with_the_delivery_before_sending(
     config = make_config(redis_server.url, sandbox)
     article = fixture_article()
     async with open_app(config, env=ENV) as app:
-        await app.submit(article)
+        await app.ingest.submit(article)
         tg, fb = await app.store.deliveries(article.id)
         assert tg.state is State.QUEUED and '"sendPhoto"' in tg.payload
         assert fb.state is State.QUEUED and article.url in fb.payload
         # an update before sending re-renders what has not gone out yet
-        await app.submit(replace(article, title="Заголовок исправлен"))
+        await app.ingest.submit(replace(article, title="Заголовок исправлен"))
         tg, _fb = await app.store.deliveries(article.id)
         assert "Заголовок исправлен" in tg.payload
         await deliver_all(app, [article.id])

@@ -9,7 +9,7 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import AuthenticationError
 
-from bot.redis_embedded import EmbeddedRedis, _alive
+from bot.infra.redis_embedded import EmbeddedRedis, _alive
 
 
 async def _roundtrip(url: str, key: str, value: str | None = None) -> bytes | None:

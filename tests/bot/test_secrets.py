@@ -14,9 +14,9 @@ from pathlib import Path
 from redis.asyncio import Redis
 
 from bot.app import open_app
-from bot.logging import Redactor, configure_logging
+from bot.infra.logging import Redactor, configure_logging
+from bot.infra.redis_embedded import EmbeddedRedis
 from bot.models import Article
-from bot.redis_embedded import EmbeddedRedis
 from sandbox import Fault, Sandbox
 from tests.bot.test_pipeline import deliver_all, fixture_article
 from tests.conftest import BOT_TOKEN, PAGE_TOKEN, make_config
@@ -45,7 +45,7 @@ async def test_secrets_never_reach_a_log_line_or_a_stored_error(
         async with open_app(
             config, redactor=redactor, env={"FACEBOOK_PAGE_TOKEN": PAGE_TOKEN}
         ) as app:
-            await app.submit(article)
+            await app.ingest.submit(article)
             deliveries = await deliver_all(app, [article.id], timeout=30)
             logging.getLogger("probe").info("token seen by a foreign logger: %s", BOT_TOKEN)
             stored = await app.redis.hgetall(app.store.keys.delivery(article.id, "tg-main"))
@@ -54,7 +54,7 @@ async def test_secrets_never_reach_a_log_line_or_a_stored_error(
             config, redactor=redactor, env={"FACEBOOK_PAGE_TOKEN": PAGE_TOKEN}
         ) as app:
             second = Article(id="f" * 16, url="https://profit.kz/news/99", title="Второй")
-            await app.submit(second)
+            await app.ingest.submit(second)
             refused = await deliver_all(app, [second.id], timeout=30)
     finally:
         logging.getLogger().handlers.clear()

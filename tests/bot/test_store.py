@@ -6,9 +6,9 @@ import json
 
 from redis.asyncio import Redis
 
-from bot.keys import Keys
 from bot.models import Article, IngestOutcome, State
-from bot.store import Store, now_ms
+from bot.store import Completion, Store, now_ms
+from bot.store.keys import Keys
 
 
 def article(n: int = 1, **kw: object) -> Article:
@@ -19,7 +19,7 @@ def article(n: int = 1, **kw: object) -> Article:
 
 async def store_for(redis: Redis) -> Store:
     store = Store(redis, Keys("test"))
-    await store.ensure_group()
+    await store.ensure_groups()
     return store
 
 
@@ -57,7 +57,7 @@ async def test_claim_then_sent_records_remote_id_payload_and_history(redis: Redi
     claim = await store.claim(job, "w1", 60_000)
     assert claim is not None and claim.attempt == 1 and claim.article.title == "T1"
     assert await store.complete(
-        claim, State.SENT, payload='{"m":1}', remote_id="-100:7", remote_url="u"
+        claim, Completion(State.SENT, payload='{"m":1}', remote_id="-100:7", remote_url="u")
     )
     (d,) = await store.deliveries(job.article_id)
     assert (d.state, d.remote_id, d.remote_url, d.payload) == (State.SENT, "-100:7", "u", '{"m":1}')
@@ -84,8 +84,8 @@ async def test_stale_claim_cannot_overwrite_a_newer_attempt(redis: Redis) -> Non
     (job,) = await store.read_jobs("w1", 10, 100)
     claim = await store.claim(job, "w1", 60_000)
     assert claim is not None
-    await store.complete(claim, State.SENT, remote_id="1")
-    assert not await store.complete(claim, State.FAILED, error="late")
+    await store.complete(claim, Completion(State.SENT, remote_id="1"))
+    assert not await store.complete(claim, Completion(State.FAILED, error="late"))
     (d,) = await store.deliveries(job.article_id)
     assert d.state is State.SENT and d.last_error == ""
 
@@ -97,7 +97,7 @@ async def test_retry_waits_in_the_due_set_until_due_then_is_queued_again(redis: 
     claim = await store.claim(job, "w1", 60_000)
     assert claim is not None
     later = now_ms() + 60_000
-    await store.complete(claim, State.RETRY_WAIT, error="retry: 429", next_at_ms=later)
+    await store.complete(claim, Completion(State.RETRY_WAIT, error="retry: 429", next_at_ms=later))
     assert (await store.promote_due())[0] == 0  # not due yet
     await redis.zadd(store.keys.due, {f"publish:{job.article_id}:tg": now_ms() - 1})
     assert (await store.promote_due())[0] == 1
@@ -116,7 +116,7 @@ async def test_history_is_bounded(redis: Redis) -> None:
         (job,) = await store.read_jobs("w1", 10, 100)
         claim = await store.claim(job, "w1", 60_000)
         assert claim is not None
-        await store.complete(claim, State.RETRY_WAIT, error="x", next_at_ms=0)
+        await store.complete(claim, Completion(State.RETRY_WAIT, error="x", next_at_ms=0))
         await store.promote_due()
     history = json.loads(await redis.hget(key, "history"))  # type: ignore[arg-type]
     assert len(history) == 50 and history[0][1] == "queued"

@@ -1,5 +1,5 @@
 """What the chaos tests share: articles with unique links, the events stream, the
-delivery invariants of DESIGN.md "Delivery states and semantics", checked against
+delivery invariants of docs/architecture.md "Delivery", checked against
 the sandbox's posts, and the state of the due set and the work stream."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from bot.keys import WORK_GROUP, Keys
 from bot.models import Article, Delivery, State
 from bot.store import Store
+from bot.store.keys import WORK_GROUP, Keys
 from bot.urls import article_id
 from sandbox import Sandbox
 

@@ -1,6 +1,6 @@
 """The ambiguous path end to end over many articles: a worker dies between the platform
-call and the state write (the engine's `after_publish` fault hook raises) on every
-third attempt of each channel, recovery attempts included. Facebook reconciles and
+call and the state write (tests.faults: the channel's client dies after posting) on
+every third publish of each channel, recovery attempts included. Facebook reconciles and
 never posts twice; Telegram with ambiguous="resend" posts once more per lost attempt,
 with ambiguous="hold" the lost ones end held and are never posted again."""
 
@@ -9,13 +9,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from typing import Any
+from collections.abc import Callable
 
 from bot.app import open_app
-from bot.delivery import Attempt
+from bot.infra.redis_embedded import EmbeddedRedis
 from bot.models import State
-from bot.redis_embedded import EmbeddedRedis
-from bot.store import Claim
 from sandbox import Sandbox
 from tests.bot.test_pipeline import ENV
 from tests.chaos.helpers import (
@@ -30,6 +28,7 @@ from tests.chaos.helpers import (
     wait_until_settled,
 )
 from tests.conftest import PAGE_ID, make_config
+from tests.faults import die_after_publish
 
 ARTICLES = 30
 CHANNELS = [
@@ -39,23 +38,19 @@ CHANNELS = [
 ]
 
 
-class WorkerDied(Exception):
-    """Stands for a worker process that dies after the platform call."""
-
-
-def every_third_attempt() -> tuple[Any, dict[str, Counter[str]]]:
-    """The hook, and how many times it killed each delivery, by channel."""
+def every_third_publish() -> tuple[Callable[[str, str], bool], dict[str, Counter[str]]]:
+    """Whether a publish kills its worker, and how many times it did per delivery."""
     seen: Counter[str] = Counter()
     crashed: dict[str, Counter[str]] = {ch["id"]: Counter() for ch in CHANNELS}
 
-    async def hook(claim: Claim, attempt: Attempt) -> None:
-        channel = claim.job.channel
+    def should_die(channel: str, article_id: str) -> bool:
         seen[channel] += 1
         if seen[channel] % 3 == 0:
-            crashed[channel][claim.job.article_id] += 1
-            raise WorkerDied
+            crashed[channel][article_id] += 1
+            return True
+        return False
 
-    return hook, crashed
+    return should_die, crashed
 
 
 async def test_lost_workers_after_posting_never_duplicate_except_by_resend(
@@ -73,10 +68,11 @@ async def test_lost_workers_after_posting_never_duplicate_except_by_resend(
         TELEGRAM_BOT_RATE_PER_SECOND=1000,
     )
     items = make_articles(ARTICLES, "hook")
-    hook, crashed = every_third_attempt()
-    async with open_app(config, env=ENV, after_publish=hook) as app:
+    should_die, crashed = every_third_publish()
+    async with open_app(config, env=ENV) as app:
+        die_after_publish(app, should_die)
         for article in items:
-            await app.submit(article)
+            await app.ingest.submit(article)
         stop = asyncio.Event()
         runner = asyncio.create_task(app.run(stop, poll_feeds=False))
         try:

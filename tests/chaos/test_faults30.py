@@ -17,8 +17,8 @@ import pytest
 from aiohttp import web
 
 from bot.app import open_app
+from bot.infra.redis_embedded import EmbeddedRedis
 from bot.models import Article, State
-from bot.redis_embedded import EmbeddedRedis
 from sandbox import FacebookSandbox, Fault, Sandbox, TelegramSandbox
 from sandbox.records import as_str, error_of
 from tests.bot.test_pipeline import ENV
@@ -136,7 +136,7 @@ async def test_thirty_percent_faults_lose_nothing_and_respect_retry_after(
     items = make_articles(ARTICLES, "faults")
     async with open_app(config, env=ENV) as app:
         for article in items:
-            await app.submit(article)
+            await app.ingest.submit(article)
         stop = asyncio.Event()
         runner = asyncio.create_task(app.run(stop, poll_feeds=False))
         try:

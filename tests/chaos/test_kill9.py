@@ -22,10 +22,10 @@ from typing import IO
 
 from redis.asyncio import Redis
 
-from bot.keys import Keys
+from bot.infra.redis_embedded import EmbeddedRedis
 from bot.models import State
-from bot.redis_embedded import EmbeddedRedis
 from bot.store import Store
+from bot.store.keys import Keys
 from sandbox import Fault, Sandbox
 from tests.chaos.helpers import (
     TG_CHAT,
@@ -124,7 +124,7 @@ async def test_workers_killed_at_random_lose_nothing_and_duplicate_only_after_am
     items = make_articles(ARTICLES, "kill9")
     kills: list[float] = []
     try:
-        await store.ensure_group()
+        await store.ensure_groups()
         workers = [await spawn() for _ in range(PROCESSES)]
 
         async def ingest() -> None:

@@ -18,10 +18,10 @@ import pytest
 import structlog
 
 from bot.app import open_app
-from bot.delivery import REDIS_ERRORS
-from bot.logging import Redactor, configure_logging
+from bot.infra.health import REDIS_ERRORS
+from bot.infra.logging import Redactor, configure_logging
+from bot.infra.redis_embedded import EmbeddedRedis
 from bot.models import Article, State
-from bot.redis_embedded import EmbeddedRedis
 from sandbox import Fault, Sandbox
 from tests.bot.test_pipeline import ENV
 from tests.chaos.helpers import (
@@ -94,7 +94,7 @@ async def test_redis_killed_and_restarted_loses_and_repeats_nothing(
             deadline = time.monotonic() + 20
             while True:
                 try:
-                    await app.submit(article)
+                    await app.ingest.submit(article)
                     break
                 except REDIS_ERRORS:
                     ingest_failures += 1

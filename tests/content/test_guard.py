@@ -12,10 +12,10 @@ from bot.addresses import is_public_address, url_problem
 from bot.app import open_app
 from bot.content.guard import MAX_BODY_CHARS, cap_fields, vet
 from bot.content.warnings import article_warnings
+from bot.infra.redis_embedded import EmbeddedRedis
 from bot.models import State
 from bot.net import make_fetch_session
 from bot.preview import default_channels, load_article, preview
-from bot.redis_embedded import EmbeddedRedis
 from sandbox import Sandbox
 from tests.bot.test_pipeline import ENV, deliver_all, fixture_article
 from tests.conftest import FIXTURES, PAGE_ID, make_config
@@ -97,7 +97,7 @@ async def test_a_private_image_never_reaches_send_photo_or_the_link_preview(
     ]
     async with open_app(config, env=ENV) as app:
         for article in articles:
-            await app.submit(article)
+            await app.ingest.submit(article)
         deliveries = await deliver_all(app, [a.id for a in articles])
     assert {d.state for d in deliveries} == {State.SENT}
     assert all("image_refused" in d.payload for d in deliveries)

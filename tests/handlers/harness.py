@@ -16,12 +16,12 @@ from typing import Any
 from aiohttp import web
 
 from bot.app import App, open_app
+from bot.infra.redis_embedded import EmbeddedRedis
 from bot.models import State
-from bot.redis_embedded import EmbeddedRedis
 from sandbox import Sandbox
 from sandbox.tgmodels import SentMessage
 from tests.bot.test_pipeline import ENV
-from tests.conftest import FIXTURES, PAGE_ID, make_config
+from tests.conftest import FIXTURES, PAGE_ID, editors_settings, make_config
 
 EDITOR, MEMBER, STRANGER, OUTSIDER = 111, 222, 999, 333
 EDITORS_CHAT = -1001234567777
@@ -155,7 +155,7 @@ async def running_bot(
         redis_server.url, sandbox, channels=CHANNELS + (channels or []), feeds=feeds, **values
     )
     try:
-        async with open_app(config, env=ENV) as app:
+        async with open_app(config, env=ENV, editors=editors_settings(**values)) as app:
             stop = asyncio.Event()
             task = asyncio.create_task(app.run(stop, poll_feeds=False))
             try:

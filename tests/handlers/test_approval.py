@@ -8,8 +8,8 @@ import time
 
 from aiohttp import web
 
+from bot.infra.redis_embedded import EmbeddedRedis
 from bot.models import State
-from bot.redis_embedded import EmbeddedRedis
 from sandbox import Sandbox
 from sandbox.faults import Fault
 from sandbox.tgmodels import SentMessage
@@ -72,7 +72,7 @@ async def test_skip_and_delay(redis_server: EmbeddedRedis, sandbox: Sandbox) -> 
         ]  # fmt: skip
         bot.press(EDITOR, request, keys["Delay 1 h · tg-approve2"])
         assert await bot.reply(EDITORS_CHAT) == f"tg-approve2: queued — decided by @u{EDITOR}"
-        due = await bot.app.store.due_at(aid, "tg-approve2")
+        due = (await bot.app.store.due_times([(aid, "tg-approve2")]))[0]
         assert due is not None and abs(due / 1000 - (time.time() + 3600)) < 30
         await bot.quiet(EDITORS_CHAT)
         assert sandbox.telegram.posts_in("@newsbot_approve") == []
@@ -185,7 +185,7 @@ async def test_failures_are_alerted_a_storm_is_grouped_and_a_token_problem_named
         await bot.reply(EDITOR)
         [alert] = await bot.replies(EDITORS_CHAT, timeout=20)
         assert alert.text is not None and alert.text.startswith(
-            "🔑 tg-kicked: token or permission problem (kicked)"
+            "🔑 tg-kicked: token or permission problem (forbidden)"
         )
         # Six failures read together: one grouped message, not six.
         events = [{"type": "state", "state": "failed", "article_id": "0" * 16, "channel": f"c{n}",
@@ -254,7 +254,7 @@ async def test_an_edit_gives_the_editors_the_full_approval_time_again(
         assert accepted.text == "Text for tg-timed accepted."
         later = int(await bot.app.redis.hget(key, "approve_by") or 0)
         assert later - first >= 1000
-        assert await bot.app.store.due_at(aid, "tg-timed") == later
+        assert (await bot.app.store.due_times([(aid, "tg-timed")]))[0] == later
         await bot.state(aid, "tg-timed", State.SENT, timeout=15)
         [post] = sandbox.telegram.posts_in("@newsbot_timed")
         assert post.caption == "Текст редактора"

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.infra.redis_embedded import EmbeddedRedis
 from bot.models import State
-from bot.redis_embedded import EmbeddedRedis
 from sandbox import Sandbox
 from tests.handlers.harness import (
     EDITOR,
@@ -33,7 +33,7 @@ async def test_a_stranger_is_refused_once_audited_and_nothing_happens(bot: Bot) 
     assert await bot.reply(STRANGER) == "This bot is for editors only."
     await bot.quiet(STRANGER)
     assert await bot.app.store.recent_article_ids() == []
-    [entry] = await bot.app.store.read_audit()
+    [entry] = await bot.app.store.editors.read_audit()
     assert entry["user_id"] == str(STRANGER) and entry["username"] == f"u{STRANGER}"
     assert (entry["command"], entry["arguments"], entry["outcome"]) == (
         "/post",
@@ -47,7 +47,7 @@ async def test_members_of_the_editors_chat_are_editors_others_are_not(bot: Bot) 
     assert "/post URL|ID [channel ...]" in await bot.reply(MEMBER)
     bot.send(OUTSIDER, "/help")
     assert await bot.reply(OUTSIDER) == "This bot is for editors only."
-    outcomes = [(e["user_id"], e["outcome"]) for e in await bot.app.store.read_audit()]
+    outcomes = [(e["user_id"], e["outcome"]) for e in await bot.app.store.editors.read_audit()]
     assert outcomes == [(str(OUTSIDER), "refused"), (str(MEMBER), "allowed")]
 
 
@@ -195,7 +195,7 @@ async def test_channels_and_stats(bot: Bot) -> None:
 async def audited(bot: Bot, entries: int) -> None:
     """Wait until the audit stream holds `entries` (updates are handled concurrently)."""
     deadline = asyncio.get_running_loop().time() + 15
-    while len(await bot.app.store.read_audit()) < entries:
+    while len(await bot.app.store.editors.read_audit()) < entries:
         assert asyncio.get_running_loop().time() < deadline
         await asyncio.sleep(0.1)
 
@@ -207,7 +207,7 @@ async def test_a_flood_of_commands_is_stopped(bot: Bot) -> None:
     assert texts.count("Too many commands: wait a minute.") == 1
     await audited(bot, 40)
     await bot.quiet(EDITOR, 1.0)  # one notice, not one per command
-    outcomes = [e["outcome"] for e in await bot.app.store.read_audit()]
+    outcomes = [e["outcome"] for e in await bot.app.store.editors.read_audit()]
     assert (outcomes.count("allowed"), outcomes.count("flood")) == (20, 20)
 
 
@@ -217,8 +217,8 @@ async def test_a_stranger_flooding_gets_one_refusal_and_a_bounded_audit(bot: Bot
     assert await bot.reply(STRANGER) == "This bot is for editors only."
     await audited(bot, 40)
     await bot.quiet(STRANGER, 1.0)
-    assert len(await bot.app.store.read_audit()) == 40
-    assert await bot.app.store.paused_by() is None
+    assert len(await bot.app.store.editors.read_audit()) == 40
+    assert await bot.app.store.editors.paused_by() is None
 
 
 async def test_a_stranger_pressing_a_button_is_refused(bot: Bot) -> None:
@@ -253,7 +253,7 @@ async def test_texts_are_russian_by_default(redis_server: EmbeddedRedis, sandbox
 
 async def test_post_delivers_an_article_a_feed_backfill_only_remembered(bot: Bot) -> None:
     article = await bot.app.editorial.fetch(bot.page_url)
-    await bot.app.submit(article, deliver=False)  # what a feed's backfill does
+    await bot.app.ingest.submit(article, deliver=False)  # what a feed's backfill does
     assert await bot.app.store.deliveries(article.id) == []
     bot.send(EDITOR, f"/post {bot.page_url} tg-main")
     assert (await bot.reply(EDITOR)).startswith("Article taken")

@@ -8,8 +8,8 @@ from typing import cast
 
 import pytest
 
-from bot.redis_embedded import EmbeddedRedis
-from handlers import EditorsBot
+from bot.infra.redis_embedded import EmbeddedRedis
+from handlers.bot import EditorsBot
 from handlers.fitting import TEXT_LIMIT, cut, plain
 from sandbox import Sandbox
 from tests.handlers.harness import EDITOR, Bot, running_bot

@@ -13,8 +13,9 @@ from contextlib import asynccontextmanager
 import aiohttp
 import pytest
 
-from bot.config import ConfigError, load_settings
-from bot.redis_embedded import EmbeddedRedis
+from bot.infra.redis_embedded import EmbeddedRedis
+from bot.settings import ConfigError, load
+from handlers.settings import EditorsSettings
 from sandbox import Sandbox
 from tests.handlers.harness import EDITOR, Bot, running_bot
 
@@ -65,8 +66,8 @@ async def test_webhook_with_the_secret_is_handled_without_it_is_401(
                     "Content-Type": "application/json", **headers}) as resp:  # fmt: skip
                     assert resp.status == 401
         await bot.quiet(EDITOR)
-        assert await bot.app.store.paused_by() is None  # /pause was not processed
-        assert len(await bot.app.store.read_audit()) == 1  # only the /help
+        assert await bot.app.store.editors.paused_by() is None  # /pause was not processed
+        assert len(await bot.app.store.editors.read_audit()) == 1  # only the /help
 
 
 def test_a_webhook_url_without_a_secret_is_refused_at_start(
@@ -75,7 +76,7 @@ def test_a_webhook_url_without_a_secret_is_refused_at_start(
     monkeypatch.setenv("TELEGRAM_WEBHOOK_URL", "https://newsbot.example.kz/hook")
     monkeypatch.delenv("TELEGRAM_WEBHOOK_SECRET", raising=False)
     with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_SECRET is missing"):
-        load_settings(_env_file=None)
+        load(EditorsSettings, _env_file=None)
 
 
 async def test_malformed_json_and_a_json_array_get_400_and_nothing_is_processed(
@@ -92,4 +93,4 @@ async def test_malformed_json_and_a_json_array_get_400_and_nothing_is_processed(
                     assert resp.status == 400, body
                     assert "Update" in await resp.text()
         await bot.quiet(EDITOR)
-        assert await bot.app.store.read_audit() == []  # nothing reached the dispatcher
+        assert await bot.app.store.editors.read_audit() == []  # nothing reached the dispatcher

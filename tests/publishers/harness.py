@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from bot.models import Article
-from publishers.base import Publisher, PublishError, Receipt
+from bot.platforms import ChannelConfig, Post, Publisher, PublishError, Receipt
 from sandbox import Sandbox, start_sandbox
 
 URL = "https://profit.kz/news/71234/"
@@ -56,7 +56,10 @@ class BaseHarness:
 
     async def publish(self, art: Article | None = None, **kwargs: Any) -> Receipt:
         publisher = self.publisher(**kwargs)
-        return await publisher.publish(publisher.render(art or self.article()))
+        return await publisher.publish(self.render(art or self.article(), publisher.channel))
+
+    def render(self, art: Article, channel: ChannelConfig) -> Post:
+        raise NotImplementedError
 
     async def fail(self, art: Article | None = None, **kwargs: Any) -> PublishError:
         with pytest.raises(PublishError) as info:

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from publishers.base import Outcome, PublishError
+from bot.platforms import Outcome, PublishError
 from sandbox import Fault
 from tests.publishers.fb_harness import Harness as FacebookHarness
 from tests.publishers.tg_harness import CHAT

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from publishers.base import Outcome
+from bot.platforms import FailureKind, Outcome
 from publishers.facebook.errors import TABLE, classify, lookup
 from publishers.facebook.graph import GraphError, GraphNetworkError, GraphUsage, parse_usage
 
@@ -41,8 +41,16 @@ def error(code: int, **fields: object) -> GraphError:
 
 def test_every_table_row_is_tested() -> None:
     assert set(EXPECTED) <= set(TABLE)
-    assert set(TABLE.values()) == set(EXPECTED.values())
+    assert {(r.outcome, r.code) for r in TABLE.values()} == set(EXPECTED.values())
     assert all(lookup(code) == TABLE[code] for code in range(200, 300))
+
+
+def test_the_kinds_the_core_decides_on() -> None:
+    assert TABLE[506].kind is FailureKind.DUPLICATE  # the engine looks the post up
+    assert TABLE[190].kind is FailureKind.TOKEN_INVALID
+    assert TABLE[200].kind is FailureKind.FORBIDDEN
+    assert TABLE[368].kind is FailureKind.POLICY_BLOCKED
+    assert TABLE[32].kind is FailureKind.RATE_LIMITED
 
 
 @pytest.mark.parametrize(("code", "expected"), EXPECTED.items())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.models import Article
-from publishers.base import Payload
+from bot.platforms import Post
 from publishers.facebook import FacebookChannel
 from publishers.facebook.render import MESSAGE_LIMIT, render
 
@@ -29,40 +29,40 @@ def article(**fields: object) -> Article:
 
 def test_link_post_is_plain_text_with_entities_decoded() -> None:
     payload = render(article(), LINK)
-    assert payload.method == "feed"
-    assert payload.params == {
+    assert payload.call.method == "feed"
+    assert payload.call.params == {
         "message": 'Tom & Jerry «<b>»\n\nЛид "в кавычках".',
         "link": URL,
     }
-    assert payload.length == len(payload.params["message"])
+    assert payload.length == len(payload.call.params["message"])
     assert payload.limit == MESSAGE_LIMIT == 63206
-    assert Payload.from_json(payload.to_json()) == payload
+    assert Post.from_json(payload.to_json()) == payload
 
 
 def test_photo_post_carries_the_link_in_the_caption() -> None:
     payload = render(article(), PHOTO)
-    assert payload.method == "photos"
-    assert payload.params == {
+    assert payload.call.method == "photos"
+    assert payload.call.params == {
         "url": IMAGE,
         "caption": f'Tom & Jerry «<b>»\n\nЛид "в кавычках".\n\nЧитать далее: {URL}',
     }
-    assert payload.length == len(payload.params["caption"])
+    assert payload.length == len(payload.call.params["caption"])
 
 
 def test_photo_channel_without_image_posts_a_link() -> None:
     payload = render(article(image=None), PHOTO)
-    assert payload.method == "feed"
-    assert payload.params["link"] == URL
+    assert payload.call.method == "feed"
+    assert payload.call.params["link"] == URL
 
 
 def test_no_lead_is_just_the_title() -> None:
-    assert render(article(lead=""), LINK).params["message"] == "Tom & Jerry «<b>»"
+    assert render(article(lead=""), LINK).call.params["message"] == "Tom & Jerry «<b>»"
 
 
 @pytest.mark.parametrize("channel", [LINK, PHOTO])
 def test_huge_lead_is_shortened_to_the_limit(channel: FacebookChannel) -> None:
     payload = render(article(lead="слово " * 20000), channel)
-    text = payload.params.get("caption") or payload.params["message"]
+    text = payload.call.params.get("caption") or payload.call.params["message"]
     assert payload.length == len(text) <= MESSAGE_LIMIT
     assert "слово…" in text
     if channel is PHOTO:
@@ -75,8 +75,8 @@ def test_hashtags_utm_and_signature_in_a_link_post() -> None:
         utm={"utm_source": "facebook", "utm_campaign": "{channel}"},
     )  # fmt: skip
     payload = render(article(tags=("TNS-Plus", "ВОЛС", "вОЛС", "2025")), channel)
-    assert payload.params["message"].endswith("\n\n#TNS_Plus #ВОЛС\n\n— Profit.kz")
-    assert payload.params["link"] == f"{URL}&utm_source=facebook&utm_campaign=fb-main"
+    assert payload.call.params["message"].endswith("\n\n#TNS_Plus #ВОЛС\n\n— Profit.kz")
+    assert payload.call.params["link"] == f"{URL}&utm_source=facebook&utm_campaign=fb-main"
 
 
 def test_summary_is_cut_at_a_sentence_to_summary_max() -> None:
@@ -84,7 +84,7 @@ def test_summary_is_cut_at_a_sentence_to_summary_max() -> None:
     payload = render(
         article(lead=lead), FacebookChannel(id="fb", kind="facebook", page_id="1", summary_max=55)
     )
-    assert payload.params["message"].endswith(
+    assert payload.call.params["message"].endswith(
         "\n\nПервое предложение лида. Второе предложение лида."
     )
     assert [w.code for w in payload.warnings] == []
@@ -96,7 +96,7 @@ def test_custom_template_is_plain_text_not_escaped() -> None:
         template="{{ title | upper }} ({{ site_name or 'сайт' }})\n{{ summary }}",
     )  # fmt: skip
     payload = render(article(title="A & B <c>"), channel)
-    assert payload.params["message"] == 'A & B <C> (сайт)\nЛид "в кавычках".'
+    assert payload.call.params["message"] == 'A & B <C> (сайт)\nЛид "в кавычках".'
 
 
 def test_a_template_that_does_not_compile_is_refused_with_its_line() -> None:

@@ -1,7 +1,7 @@
 """Every row of the Graph error table, answered by the Graph API sandbox.
 
 The rows are read from `publishers.facebook.errors.TABLE`, so a new code is tested as
-soon as it is added (PLATFORMS.md "Facebook Graph API"). Each row is the sandbox's
+soon as it is added (docs/architecture.md "Facebook"). Each row is the sandbox's
 error answer, over real HTTP, to a real publish() on both edges (feed and photos);
 codes the sandbox produces by itself (a bad token, a duplicate...) are checked too.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from publishers.base import Outcome, PublishError
+from bot.platforms import Outcome, PublishError
 from publishers.facebook import errors
 from publishers.facebook.graph import GraphError
 from sandbox import Fault
@@ -39,7 +39,7 @@ REVOKED_TOKEN = "EAATESTrevokedPageToken0123456789abcd"
 APP_ID = "900000000000009"  # the sandbox's app id, quoted in some token messages
 RETRY_AFTER = 120  # seconds: estimated_time_to_regain_access is whole minutes
 
-# PLATFORMS.md: 190 comes with these subcodes (expired, password changed, logged out...).
+# Graph: 190 comes with these subcodes (expired, password changed, logged out...).
 TOKEN_SUBCODES = (458, 459, 460, 463, 464, 467)
 # Real messages where the sandbox only has a generic "(#N) An error occurred".
 MESSAGES = {
@@ -91,7 +91,9 @@ def cases_of(row: int, expected: tuple[Outcome, str]) -> list[Case]:
     ]
 
 
-CASES = [case for row, expected in sorted(errors.TABLE.items()) for case in cases_of(row, expected)]
+# The table as (outcome, code) pairs by Graph code; the kinds are checked on their own.
+TABLE = {code: (rule.outcome, rule.code) for code, rule in errors.TABLE.items()}
+CASES = [case for row, expected in sorted(TABLE.items()) for case in cases_of(row, expected)]
 # publish() answers this one on the feed edge by posting again, the link in the text.
 FALLBACK = "link_not_scrapable"
 FALLBACK_CASES = [case for case in CASES if case.expected[1] == FALLBACK]
@@ -101,10 +103,8 @@ PUBLISH_CASES = [
     for edge in ("feed", "photos")
     if not (edge == "feed" and case in FALLBACK_CASES)
 ]
-AMBIGUOUS_ROWS = [
-    r for r, (outcome, _) in sorted(errors.TABLE.items()) if outcome is Outcome.AMBIGUOUS
-]
-RATE_ROWS = [r for r, (_, code) in sorted(errors.TABLE.items()) if code == "rate_limited"]
+AMBIGUOUS_ROWS = [r for r, (outcome, _) in sorted(TABLE.items()) if outcome is Outcome.AMBIGUOUS]
+RATE_ROWS = [r for r, (_, code) in sorted(TABLE.items()) if code == "rate_limited"]
 
 
 async def raised(call: Awaitable[Any]) -> PublishError:
@@ -126,6 +126,7 @@ async def test_row_through_publish(fb: Harness, case: Case, edge: str) -> None:
     fb.sandbox.facebook.faults.add(case.fault(edge))
     error = await fb.fail(post_type="link" if edge == "feed" else "photo")
     assert (error.outcome, error.code) == case.expected
+    assert error.kind is errors.TABLE[case.row].kind
     assert error.message == case.message
     assert PAGE_TOKEN not in str(error)
     assert fb.sandbox.facebook.faults.pending == []  # the fault met the call it was for
@@ -137,9 +138,9 @@ async def test_unscrapable_link_row_is_classified_and_publish_puts_the_link_in_t
     fb: Harness, case: Case
 ) -> None:
     publisher = fb.publisher()
-    payload = publisher.render(article())
+    payload = fb.render(article(), publisher.channel)
     fb.sandbox.facebook.faults.add(case.fault("feed"))
-    error = await raised(publisher.client.post(f"{PAGE_ID}/feed", payload.params))
+    error = await raised(publisher.client.post(f"{PAGE_ID}/feed", payload.call.params))
     assert (error.outcome, error.code, error.message) == (*case.expected, case.message)
 
     fb.sandbox.facebook.faults.add(case.fault("feed"))
@@ -155,16 +156,16 @@ async def test_unscrapable_link_row_is_classified_and_publish_puts_the_link_in_t
 async def test_ambiguous_row_after_a_post_was_made_is_found_in_the_feed(
     fb: Harness, row: int
 ) -> None:
-    """PLATFORMS.md: "ambiguous for a publish (a post may exist: check the feed)"."""
-    [case] = cases_of(row, errors.TABLE[row])
+    """Graph codes 1, 2: "ambiguous for a publish (a post may exist: check the feed)"."""
+    [case] = cases_of(row, TABLE[row])
     fault = case.fault("feed")
     fault.apply = True
     fb.sandbox.facebook.faults.add(fault)
     publisher = fb.publisher()
-    payload = publisher.render(article())
+    payload = fb.render(article(), publisher.channel)
     with pytest.raises(PublishError) as info:
         await publisher.publish(payload)
-    assert (info.value.outcome, info.value.code) == errors.TABLE[row]
+    assert (info.value.outcome, info.value.code) == TABLE[row]
     [post] = fb.sandbox.facebook.posts
     found = await publisher.find_existing(payload, since_ms=0)
     assert found is not None
@@ -173,13 +174,13 @@ async def test_ambiguous_row_after_a_post_was_made_is_found_in_the_feed(
 
 @pytest.mark.parametrize("row", AMBIGUOUS_ROWS)
 async def test_ambiguous_row_outside_a_publish_is_retry(fb: Harness, row: int) -> None:
-    """PLATFORMS.md: "..., retry otherwise": reading the feed creates nothing."""
-    [case] = cases_of(row, errors.TABLE[row])
+    """Graph codes 1, 2: "..., retry otherwise": reading the feed creates nothing."""
+    [case] = cases_of(row, TABLE[row])
     fb.sandbox.facebook.faults.add(case.fault("read_feed"))
     publisher = fb.publisher()
     with pytest.raises(PublishError) as info:
-        await publisher.find_existing(publisher.render(article()), since_ms=0)
-    assert (info.value.outcome, info.value.code) == (Outcome.RETRY, errors.TABLE[row][1])
+        await publisher.find_existing(fb.render(article(), publisher.channel), since_ms=0)
+    assert (info.value.outcome, info.value.code) == (Outcome.RETRY, TABLE[row][1])
 
 
 @pytest.mark.parametrize("row", RATE_ROWS)
@@ -231,8 +232,8 @@ async def _posted_twice(fb: Harness) -> PublishError:
 async def _unscrapable_link(fb: Harness) -> PublishError:
     fb.sandbox.facebook.unscrapable_urls.add(URL)
     publisher = fb.publisher()
-    payload = publisher.render(article())
-    return await raised(publisher.client.post(f"{PAGE_ID}/feed", payload.params))
+    payload = fb.render(article(), publisher.channel)
+    return await raised(publisher.client.post(f"{PAGE_ID}/feed", payload.call.params))
 
 
 async def _page_budget_spent(fb: Harness) -> PublishError:
@@ -272,13 +273,13 @@ async def test_sandbox_answers_the_row_by_itself(fb: Harness, name: str) -> None
     if row not in errors.TABLE:
         pytest.fail(f"{row} is no longer a row of errors.TABLE")
     error = await scenario(fb)
-    assert (error.outcome, error.code) == errors.TABLE[row]
+    assert (error.outcome, error.code) == TABLE[row]
     assert error.message
     if error.code == "rate_limited":
         assert error.retry_after and error.retry_after > 0
 
 
-# -- beyond the table: unknown codes, transport (PLATFORMS.md "1, 2, is_transient, 5xx") --
+# -- beyond the table: unknown codes, transport ("1, 2, is_transient, 5xx") --
 
 
 @pytest.mark.parametrize(

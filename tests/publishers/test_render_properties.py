@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from bot.content.sentences import detect_language, sentence_spans
 from bot.content.summary import ELLIPSIS, normalise, remove_title
 from bot.models import Article
-from publishers.base import Payload
+from bot.platforms import Post
 from publishers.compose import hashtag, hashtags, with_utm
 from publishers.facebook import FacebookChannel
 from publishers.facebook.render import render as render_facebook
@@ -215,9 +215,9 @@ PROPERTY = settings(max_examples=150, deadline=None)
 _POST = re.compile(r"<b>(?P<title>.*?)</b>\n\n(?P<summary>.*?)(?:\n\n)?<a href=\"", re.S)
 
 
-def telegram_text(payload: Payload) -> str:
-    key = "caption" if payload.method == "sendPhoto" else "text"
-    text = payload.params[key]
+def telegram_text(payload: Post) -> str:
+    key = "caption" if payload.call.method == "sendPhoto" else "text"
+    text = payload.call.params[key]
     assert isinstance(text, str)
     return text
 
@@ -248,17 +248,17 @@ def test_telegram_post_is_accepted_and_fits(article: Article) -> None:
     parsed = parse(text)
     shown = code_points(parsed.text)
 
-    if payload.method == "sendPhoto":
+    if payload.call.method == "sendPhoto":
         assert article.image, "a photo post without an image"
-        assert payload.params["photo"] == article.image
+        assert payload.call.params["photo"] == article.image
         assert payload.limit == CAPTION_LIMIT
     else:
-        assert payload.method == "sendMessage"
+        assert payload.call.method == "sendMessage"
         assert payload.limit == TEXT_LIMIT
-        preview = payload.params["link_preview_options"]
+        preview = payload.call.params["link_preview_options"]
         assert preview["url"] == (article.image or with_utm(article.url, TG.utm, TG.id))
-    assert payload.params["parse_mode"] == "HTML"
-    assert payload.params["chat_id"] == TG.chat
+    assert payload.call.params["parse_mode"] == "HTML"
+    assert payload.call.params["chat_id"] == TG.chat
 
     assert parsed.text.strip(), "the post shows nothing"
     assert 0 < shown <= payload.length <= payload.limit
@@ -284,7 +284,7 @@ def test_telegram_post_is_accepted_and_fits(article: Article) -> None:
 # (and a caption's summary is at least two whole sentences, or all there are)
 
 
-def check_summary(article: Article, payload: Payload) -> None:
+def check_summary(article: Article, payload: Post) -> None:
     match = _POST.match(telegram_text(payload))
     assert match, telegram_text(payload)
     summary = html.unescape(match["summary"])  # Jinja's escape, undone exactly
@@ -294,7 +294,7 @@ def check_summary(article: Article, payload: Payload) -> None:
     ends = [end for _, end in spans]
     whole = source.startswith(summary) and (not summary or len(summary) in ends)
     enough = whole and sum(end <= len(summary) for end in ends) >= min(2, len(ends))
-    if payload.method == "sendPhoto":  # a caption keeps two whole sentences (or all)
+    if payload.call.method == "sendPhoto":  # a caption keeps two whole sentences (or all)
         assert enough, (summary, source[: len(summary) + 20])
     elif article.image:  # the same text would have made a caption
         assert not enough or payload.length > CAPTION_LIMIT, "a caption would have fit"
@@ -334,14 +334,14 @@ def test_facebook_post_is_plain_text_within_the_limit(
     payload = render_facebook(article, channel)
     link = with_utm(article.url, channel.utm, channel.id)
     if photo:
-        assert payload.method == "photos"
-        assert payload.params["url"] == article.image
-        text = payload.params["caption"]
+        assert payload.call.method == "photos"
+        assert payload.call.params["url"] == article.image
+        text = payload.call.params["caption"]
         assert link in text
     else:
-        assert payload.method == "feed"
-        text = payload.params["message"]
-        assert payload.params["link"].startswith(article.url)
+        assert payload.call.method == "feed"
+        text = payload.call.params["message"]
+        assert payload.call.params["link"].startswith(article.url)
     assert isinstance(text, str)
     if not text.strip():
         # A link post carries its link outside the text, so one with no title, no
@@ -385,7 +385,7 @@ def test_hashtags_are_distinct_and_bounded(values: tuple[str, ...], limit: int) 
 # --- 5. Determinism: the stored payload is the one sent ---
 
 
-def rendered(article: Article, which: str) -> Payload:
+def rendered(article: Article, which: str) -> Post:
     if which == "tg":
         return render_telegram(article, TG)
     return render_facebook(article, FB_LINK if which == "fb_link" else FB_PHOTO)
@@ -396,5 +396,5 @@ def rendered(article: Article, which: str) -> Payload:
 def test_rendering_is_deterministic_and_survives_storage(article: Article, which: str) -> None:
     first = rendered(article, which)
     assert rendered(article, which) == first
-    assert Payload.from_json(first.to_json()) == first
-    assert Payload.from_json(first.to_json().encode()) == first
+    assert Post.from_json(first.to_json()) == first
+    assert Post.from_json(first.to_json().encode()) == first

@@ -20,7 +20,7 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import SendMessage
 
-from publishers.base import Outcome
+from bot.platforms import FailureKind, Outcome, OutcomeRule
 from publishers.telegram.errors import TABLE, classify, lookup, redact
 
 METHOD = SendMessage(chat_id="@newsbot_test", text="x")
@@ -72,8 +72,21 @@ def _exception_for(description: str) -> TelegramAPIError:
     return TelegramAPIError(METHOD, description)
 
 
+def pair(rule: OutcomeRule | None) -> tuple[Outcome, str] | None:
+    return None if rule is None else (rule.outcome, rule.code)
+
+
 def test_every_table_row_is_tested() -> None:
-    assert {lookup(d) for d in EXPECTED} == {(o, c) for _, o, c in TABLE}
+    assert {pair(lookup(d)) for d in EXPECTED} == {(r.outcome, r.code) for r in TABLE}
+
+
+def test_the_kinds_the_core_decides_on() -> None:
+    kinds = {r.code: r.kind for r in TABLE}
+    assert kinds["kicked"] is kinds["not_member"] is kinds["no_rights"] is FailureKind.FORBIDDEN
+    assert kinds["unauthorized"] is FailureKind.TOKEN_INVALID
+    assert kinds["cannot_delete"] is FailureKind.TOO_OLD
+    assert kinds["photo_unreachable"] is FailureKind.MEDIA_UNAVAILABLE
+    assert kinds["not_modified"] is None and kinds["already_deleted"] is None
 
 
 @pytest.mark.parametrize(("description", "expected"), EXPECTED.items())

@@ -10,7 +10,7 @@ import html
 import pytest
 
 from bot.models import Article
-from publishers.base import Payload
+from bot.platforms import Post
 from publishers.telegram import TelegramChannel
 from publishers.telegram.html import measure
 from publishers.telegram.render import CAPTION_LIMIT, TEXT_LIMIT, photo_fallback, render
@@ -34,28 +34,31 @@ def channel(**fields: object) -> TelegramChannel:
     return TelegramChannel(**values)  # type: ignore[arg-type]
 
 
-def text_of(payload: Payload) -> str:
-    return str(payload.params.get("caption") or payload.params["text"])
+def text_of(payload: Post) -> str:
+    return str(payload.call.params.get("caption") or payload.call.params["text"])
 
 
-def seen(payload: Payload) -> str:
+def seen(payload: Post) -> str:
     """The post as a subscriber sees it (tdlib's parse), checked against our length."""
     parsed = parse_html(text_of(payload))
     assert len(parsed.text) == payload.length <= payload.limit
     return parsed.text
 
 
-def links(payload: Payload) -> list[str]:
+def links(payload: Post) -> list[str]:
     return [e["url"] for e in parse_html(text_of(payload)).entities if e["type"] == "text_link"]
 
 
 def test_default_post_bold_title_summary_link_and_hashtags() -> None:
     payload = render(article(tags=("Туркменистан", "ВОЛС", "TNS-Plus")), CHANNEL)
-    assert payload.params["text"] == (
+    assert payload.call.params["text"] == (
         f'<b>Заголовок</b>\n\nЛид.\n\n<a href="{html.escape(URL)}">Читать далее</a>'
         "\n\n#Туркменистан #ВОЛС #TNS_Plus"
     )
-    assert [e["type"] for e in parse_html(payload.params["text"]).entities] == ["bold", "text_link"]
+    assert [e["type"] for e in parse_html(payload.call.params["text"]).entities] == [
+        "bold",
+        "text_link",
+    ]
 
 
 def test_escapes_title_summary_and_href() -> None:
@@ -83,20 +86,20 @@ def test_photo_when_two_sentences_fit_the_caption_even_if_the_html_does_not() ->
     sentence = "Начало " + "& " * 200 + "конец. "  # 414 visible, 1,214 of HTML
     lead = sentence * 2
     payload = render(article(title="T", lead=lead, image=IMAGE), channel(summary_max=1000))
-    assert payload.method == "sendPhoto"
-    assert payload.params["photo"] == IMAGE
-    assert payload.params["parse_mode"] == "HTML"
+    assert payload.call.method == "sendPhoto"
+    assert payload.call.params["photo"] == IMAGE
+    assert payload.call.params["parse_mode"] == "HTML"
     assert payload.limit == CAPTION_LIMIT
-    assert len(payload.params["caption"]) > CAPTION_LIMIT >= payload.length
+    assert len(payload.call.params["caption"]) > CAPTION_LIMIT >= payload.length
     seen(payload)
 
 
 def test_caption_that_would_keep_one_sentence_becomes_a_message_previewing_the_image() -> None:
     lead = "Первое предложение короткое. " + "Второе очень длинное " * 50 + "."
     payload = render(article(lead=lead, image=IMAGE), channel(summary_max=4000))
-    assert payload.method == "sendMessage"
+    assert payload.call.method == "sendMessage"
     assert payload.limit == TEXT_LIMIT
-    assert payload.params["link_preview_options"] == {
+    assert payload.call.params["link_preview_options"] == {
         "url": IMAGE,
         "prefer_large_media": True,
         "show_above_text": True,
@@ -106,8 +109,8 @@ def test_caption_that_would_keep_one_sentence_becomes_a_message_previewing_the_i
 
 def test_no_image_is_a_message_previewing_the_article_below_if_configured() -> None:
     payload = render(article(), channel(preview_above_text=False))
-    assert payload.method == "sendMessage"
-    assert payload.params["link_preview_options"] == {
+    assert payload.call.method == "sendMessage"
+    assert payload.call.params["link_preview_options"] == {
         "url": URL,
         "prefer_large_media": True,
         "show_above_text": False,
@@ -118,9 +121,9 @@ def test_params_carry_chat_and_notification_and_survive_json() -> None:
     payload = render(
         article(image=IMAGE), channel(chat="-1001234567890", disable_notification=True)
     )
-    assert payload.params["chat_id"] == "-1001234567890"
-    assert payload.params["disable_notification"] is True
-    assert Payload.from_json(payload.to_json()) == payload
+    assert payload.call.params["chat_id"] == "-1001234567890"
+    assert payload.call.params["disable_notification"] is True
+    assert Post.from_json(payload.to_json()) == payload
 
 
 def test_summary_is_whole_sentences_within_summary_max() -> None:
@@ -155,7 +158,7 @@ def test_fit_never_cuts_inside_html() -> None:
 
 def test_giant_title_is_cut_the_summary_and_hashtags_dropped_with_a_warning() -> None:
     payload = render(article(title="Очень " * 1000, lead="Лид.", image=IMAGE, tags=("a",)), CHANNEL)
-    assert payload.method == "sendMessage"
+    assert payload.call.method == "sendMessage"
     title, link = seen(payload).split("\n\n")
     assert title.endswith("Очень…")
     assert link == "Читать далее"
@@ -176,7 +179,7 @@ def test_utm_parameters_are_added_to_the_link_keeping_the_pages_own() -> None:
     utm = {"utm_source": "telegram", "utm_medium": "social", "utm_campaign": "{channel}"}
     payload = render(article(url=URL + "&utm_source=rss"), channel(id="tg-main", utm=utm))
     assert links(payload) == [URL + "&utm_source=telegram&utm_medium=social&utm_campaign=tg-main"]
-    assert payload.params["link_preview_options"]["url"] == links(payload)[0]
+    assert payload.call.params["link_preview_options"]["url"] == links(payload)[0]
 
 
 def test_signature_and_read_more_words_per_channel() -> None:
@@ -218,8 +221,8 @@ def test_a_template_cannot_exceed_100_entities() -> None:
 
 def test_photo_fallback_keeps_the_caption_as_text() -> None:
     payload = render(article(image=IMAGE), CHANNEL)
-    params = photo_fallback(payload.params)
-    assert params["text"] == payload.params["caption"]
+    params = photo_fallback(payload.call.params)
+    assert params["text"] == payload.call.params["caption"]
     assert "photo" not in params
     assert "caption" not in params
     assert params["chat_id"] == "@newsbot_test"

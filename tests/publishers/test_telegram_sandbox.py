@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from publishers.base import Outcome
+from bot.platforms import Outcome
 from sandbox import Fault
 from tests.conftest import BOT_TOKEN
 from tests.publishers import tg_harness

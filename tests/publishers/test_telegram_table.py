@@ -1,7 +1,7 @@
 """Every row of the Telegram classification table, answered by the Bot API sandbox.
 
 The rows are read from `publishers.telegram.errors.TABLE`, so a new row is tested as
-soon as it is added (PLATFORMS.md "Classification"). Each row is the sandbox's answer,
+soon as it is added (docs/architecture.md "Telegram"). Each row is the sandbox's answer,
 over real HTTP, to a real call: a publish() for the rows a send can meet, an aiogram
 edit or delete for the others (the publisher has no edit path yet), classified with
 `errors.classify` as the publisher does. Where the sandbox produces a row by itself
@@ -19,7 +19,7 @@ import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 
-from publishers.base import Outcome, PublishError
+from bot.platforms import FailureKind, Outcome, PublishError
 from publishers.telegram import errors
 from publishers.telegram.client import make_bot
 from sandbox import Fault, Sandbox
@@ -87,9 +87,13 @@ def fault_for(prefix: str, method: str) -> tuple[Fault, str]:
     return fault, description
 
 
-PHOTO_ROWS = [r for r in errors.TABLE if r[2] in errors.PHOTO_UNAVAILABLE]
-EDIT_ROWS = [r for r in errors.TABLE if call_of(r[0]) != "send" and r not in PHOTO_ROWS]
-SEND_ROWS = [r for r in errors.TABLE if r not in PHOTO_ROWS and r not in EDIT_ROWS]
+# The table as (description prefix, outcome, code); the kinds are checked on their own.
+TABLE = [(rule.match, rule.outcome, rule.code) for rule in errors.TABLE]
+KINDS = {rule.match: rule.kind for rule in errors.TABLE}
+PHOTO = {rule.code for rule in errors.TABLE if rule.kind is FailureKind.MEDIA_UNAVAILABLE}
+PHOTO_ROWS = [r for r in TABLE if r[2] in PHOTO]
+EDIT_ROWS = [r for r in TABLE if call_of(r[0]) != "send" and r not in PHOTO_ROWS]
+SEND_ROWS = [r for r in TABLE if r not in PHOTO_ROWS and r not in EDIT_ROWS]
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +119,7 @@ async def raised(call: Awaitable[Any]) -> PublishError:
 
 
 def test_every_row_is_exercised() -> None:
-    assert sorted(SEND_ROWS + PHOTO_ROWS + EDIT_ROWS) == sorted(errors.TABLE)
+    assert sorted(SEND_ROWS + PHOTO_ROWS + EDIT_ROWS) == sorted(TABLE)
     assert SEND_ROWS and PHOTO_ROWS and EDIT_ROWS
 
 
@@ -127,6 +131,7 @@ async def test_send_row_through_publish(tg: Harness, row: Row, kind: str) -> Non
     tg.sandbox.telegram.faults.add(fault)
     error = await tg.fail(article(image=IMAGE if kind == "photo" else None))
     assert (error.outcome, error.code, error.message) == (outcome, code, description)
+    assert error.kind is KINDS[prefix]
     assert error.retry_after == (RETRY_AFTER if fault.kind == "rate_limit" else None)
     assert tg.sandbox.telegram.faults.pending == []  # the fault met the call it was for
     assert tg.sandbox.telegram.posts == []
@@ -285,7 +290,7 @@ async def _photo_post_text_edit(tg: Harness, bot: Bot) -> PublishError:
 
 @pytest.mark.parametrize("prefix", NATURAL, ids=slug)
 async def test_sandbox_answers_the_row_by_itself(tg: Harness, bot: Bot, prefix: str) -> None:
-    rows = {p: (o, c) for p, o, c in errors.TABLE}
+    rows = {p: (o, c) for p, o, c in TABLE}
     if prefix not in rows:
         pytest.fail(f"{prefix!r} is no longer a row of errors.TABLE")
     error = await NATURAL[prefix](tg, bot)
@@ -293,7 +298,7 @@ async def test_sandbox_answers_the_row_by_itself(tg: Harness, bot: Bot, prefix: 
     assert (error.outcome, error.code) == rows[prefix]
 
 
-# -- transport and other 5xx (PLATFORMS.md: refused -> retry; after sending -> ambiguous) --
+# -- transport and other 5xx (refused -> retry; after sending -> ambiguous) --
 
 
 async def test_connection_refused_is_retry(tg: Harness) -> None:

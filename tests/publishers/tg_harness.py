@@ -9,8 +9,8 @@ from typing import Any
 import aiohttp
 
 import publishers.telegram as telegram
-from bot.config import Settings
-from publishers.base import PlatformContext, PlatformHandle
+from bot.models import Article
+from bot.platforms import ChannelConfig, PlatformContext, PlatformHandle, Post
 from publishers.telegram.client import TelegramPublisher
 from sandbox import Sandbox
 from tests.conftest import BOT_TOKEN
@@ -37,17 +37,16 @@ class Harness(BaseHarness):
 
     def handle(self, *, api_base: str | None = None, token: str | None = BOT_TOKEN,
                **channel: Any) -> PlatformHandle:  # fmt: skip
-        settings = Settings(
+        settings = telegram.TelegramSettings(
             _env_file=None,
             TELEGRAM_BOT_TOKEN=token,
             TELEGRAM_API_BASE=api_base or self.sandbox.telegram_base,
-            FACEBOOK_GRAPH_URL=self.sandbox.graph_url,
         )
         ctx = PlatformContext(settings, self.http, {}, self.secrets.append)
         config = telegram.TelegramChannel.model_validate(
             {"id": "tg", "kind": "telegram", "chat": CHAT, **channel}
         )
-        handle = telegram.create_publishers([config], ctx)
+        handle = telegram.PLATFORM.open([config], ctx)
         self.handles.append(handle)
         return handle
 
@@ -59,6 +58,9 @@ class Harness(BaseHarness):
             assert isinstance(publisher, TelegramPublisher)
             self.publishers[key] = publisher
         return self.publishers[key]
+
+    def render(self, art: Article, channel: ChannelConfig) -> Post:
+        return telegram.PLATFORM.render(art, channel)
 
     async def __aenter__(self) -> Harness:
         return self

@@ -1,6 +1,23 @@
--- Shared helpers, prepended to every script by bot/store.py.
+-- Shared helpers, prepended to every delivery script by bot/store/store.py.
 -- All keys of a namespace share one hash tag, so keys built here from the
 -- prefix live in the same cluster slot as the declared KEYS.
+
+-- The state machine: from -> the states it may move to. It mirrors TRANSITIONS in
+-- bot/states.py (a test checks that they agree); '' is a delivery not created yet.
+local ALLOWED = {
+  [''] = {queued = true, awaiting_approval = true},
+  awaiting_approval = {queued = true, cancelled = true, awaiting_approval = true},
+  queued = {sending = true, cancelled = true},
+  sending = {sent = true, retry_wait = true, ambiguous = true, held = true, failed = true,
+    queued = true},
+  retry_wait = {queued = true, cancelled = true},
+  ambiguous = {queued = true},
+  held = {queued = true, sent = true, cancelled = true},
+  failed = {queued = true},
+  cancelled = {queued = true},
+  sent = {deleted = true},
+  deleted = {},
+}
 
 local function history_with(key, now, state, note)
   local raw = redis.call('HGET', key, 'history')
@@ -12,8 +29,26 @@ local function history_with(key, now, state, note)
   return cjson.encode(h)
 end
 
-local function emit(events, kind, aid, channel, state, attempt, note, now)
+-- One record of the events stream; its schema is bot/events.py's Event.
+local function emit(events, kind, aid, channel, state, attempt, note, now, failure)
   redis.call('XADD', events, 'MAXLEN', '~', 100000, '*',
     'type', kind, 'article_id', aid, 'channel', channel, 'state', state,
-    'attempt', tostring(attempt), 'note', note or '', 'at', now)
+    'attempt', tostring(attempt), 'note', note or '', 'at', now, 'failure', failure or '',
+    'feed', '')
+end
+
+-- Move the delivery at dkey from `from` to `to` (the caller has read `from`), with a
+-- history line and a state event; refused (false, and a `refused` event) when the state
+-- machine does not allow it. `failure` is a FailureKind value or ''.
+local function move(dkey, events, aid, channel, from, to, note, now, failure)
+  if not ALLOWED[from or ''] or not ALLOWED[from or ''][to] then
+    emit(events, 'refused', aid, channel, to, redis.call('HGET', dkey, 'attempts') or 0,
+      'not allowed from ' .. (from or 'nothing') .. ' to ' .. to, now, '')
+    return false
+  end
+  redis.call('HSET', dkey, 'state', to, 'updated_at', now,
+    'history', history_with(dkey, now, to, note))
+  emit(events, 'state', aid, channel, to, redis.call('HGET', dkey, 'attempts') or 0, note, now,
+    failure)
+  return true
 end

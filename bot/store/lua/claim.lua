@@ -33,17 +33,15 @@ if state == 'sending' and (tonumber(cur[2]) or 0) < now then
   local crashes = redis.call('HINCRBY', dkey, 'crashes', 1)
   if crashes >= tonumber(ARGV[8]) then
     local why = 'its worker was lost ' .. crashes .. ' times during an attempt; giving up'
-    redis.call('HSET', dkey, 'state', 'failed', 'updated_at', now, 'last_error', why,
-      'history', history_with(dkey, now, 'failed', why))
-    emit(KEYS[3], 'state', aid, channel, 'failed', redis.call('HGET', dkey, 'attempts'), why, now)
+    redis.call('HSET', dkey, 'last_error', why, 'failure', 'unknown')
+    move(dkey, KEYS[3], aid, channel, 'sending', 'failed', why, now, 'unknown')
     drop()
     return {0, 'failed'}
   end
   if ambiguous_since == 0 then ambiguous_since = tonumber(cur[3]) or now end
-  redis.call('HSET', dkey, 'state', 'queued', 'ambiguous_since', ambiguous_since,
-    'updated_at', now, 'history', history_with(dkey, now, 'ambiguous', 'worker lost'))
-  emit(KEYS[3], 'state', aid, channel, 'ambiguous', redis.call('HGET', dkey, 'attempts'),
-    'worker lost', now)
+  redis.call('HSET', dkey, 'ambiguous_since', ambiguous_since)
+  move(dkey, KEYS[3], aid, channel, 'sending', 'ambiguous', 'worker lost', now, '')
+  move(dkey, KEYS[3], aid, channel, 'ambiguous', 'queued', '', now, '')
   state = 'queued'
 end
 if state == 'sending' then
@@ -116,9 +114,8 @@ end
 
 local attempt = redis.call('HINCRBY', dkey, 'attempts', 1)
 redis.call('HDEL', dkey, 'slot_at')
-redis.call('HSET', dkey, 'state', 'sending', 'updated_at', now, 'attempt_started', now,
-  'lease_until', now + tonumber(ARGV[3]), 'worker', ARGV[4],
-  'history', history_with(dkey, now, 'sending', 'attempt ' .. attempt))
-emit(KEYS[3], 'state', aid, channel, 'sending', attempt, '', now)
+redis.call('HSET', dkey, 'attempt_started', now, 'lease_until', now + tonumber(ARGV[3]),
+  'worker', ARGV[4])
+move(dkey, KEYS[3], aid, channel, 'queued', 'sending', 'attempt ' .. attempt, now, '')
 return {1, attempt, redis.call('HGET', KEYS[2], 'json') or '',
   redis.call('HGET', dkey, 'payload') or '', ambiguous_since}

@@ -1,13 +1,15 @@
--- The outcome of one attempt: sending -> sent | retry_wait | ambiguous | held |
--- failed | queued (released). Compare-and-set on (state, attempt): a worker whose
--- attempt is no longer the current one changes nothing.
+-- The outcome of one attempt: sending -> sent | retry_wait | ambiguous | held | failed.
+-- Compare-and-set on (state, attempt): a worker whose attempt is no longer the current
+-- one changes nothing; a state the machine does not allow from sending is refused.
 -- KEYS[1] delivery  KEYS[2] events  KEYS[3] work stream  KEYS[4] due
--- KEYS[5] cooldown key of the channel's bucket  KEYS[6] its rate key
+-- KEYS[5] cooldown key of the channel's bucket  KEYS[6] its rate key (both only when
+--   ARGV[13] > 0; else two unused keys of the same slot)
 -- ARGV[1] entry id  ARGV[2] now  ARGV[3] group  ARGV[4] article id  ARGV[5] channel
--- ARGV[6] new state  ARGV[7] payload  ARGV[8] remote id  ARGV[9] remote url
+-- ARGV[6] new state  ARGV[7] post json  ARGV[8] remote id  ARGV[9] remote url
 -- ARGV[10] error  ARGV[11] next_at ms  ARGV[12] attempt  ARGV[13] pause ms for the
 -- channel's bucket (0 = none)  ARGV[14] note for history and events
--- Returns 1 when recorded, 0 when stale.
+-- ARGV[15] failure kind ('' = none)
+-- Returns 1 when recorded, 0 when stale or refused.
 local pause = tonumber(ARGV[13])
 if pause > 0 and redis.call('PTTL', KEYS[5]) < pause then
   redis.call('SET', KEYS[5], ARGV[2], 'PX', pause)
@@ -27,14 +29,14 @@ if not current then return 0 end
 local now, new, aid, channel = ARGV[2], ARGV[6], ARGV[4], ARGV[5]
 local note = ARGV[10]
 if note == '' then note = ARGV[14] end
-redis.call('HSET', dkey, 'state', new, 'updated_at', now, 'lease_until', 0,
-  'history', history_with(dkey, now, new, note))
+if not move(dkey, KEYS[2], aid, channel, 'sending', new, note, now, ARGV[15]) then return 0 end
+redis.call('HSET', dkey, 'lease_until', 0, 'failure', ARGV[15])
 if ARGV[7] ~= '' then redis.call('HSET', dkey, 'payload', ARGV[7]) end
 if ARGV[10] ~= '' then redis.call('HSET', dkey, 'last_error', ARGV[10]) end
 if new == 'sent' then
   redis.call('HSET', dkey, 'remote_id', ARGV[8], 'remote_url', ARGV[9])
   redis.call('HDEL', dkey, 'ambiguous_since')
-elseif new == 'retry_wait' or new == 'queued' or new == 'ambiguous' then
+elseif new == 'retry_wait' or new == 'ambiguous' then
   if new == 'ambiguous' and not cur[4] then
     -- the earliest attempt that may have posted: reconciliation looks from here
     redis.call('HSET', dkey, 'ambiguous_since', cur[3])
@@ -42,5 +44,4 @@ elseif new == 'retry_wait' or new == 'queued' or new == 'ambiguous' then
   redis.call('HSET', dkey, 'next_at', ARGV[11])
   redis.call('ZADD', KEYS[4], ARGV[11], 'publish:' .. aid .. ':' .. channel)
 end
-emit(KEYS[2], 'state', aid, channel, new, ARGV[12], note, now)
 return 1

@@ -4,6 +4,7 @@
 -- ARGV[6] action's value: publish_at ms (delay), payload json (edit), note
 -- Returns {1, new state} or {0, current state ("" when there is no such delivery)}.
 --
+-- The actions below move only along bot/states.py's table (move() refuses the rest).
 -- action      from                                         to
 -- approve     awaiting_approval                            queued (now)
 -- delay       awaiting_approval                            queued at ARGV[6]
@@ -31,9 +32,14 @@ local FROM = {
 local state = redis.call('HGET', dkey, 'state')
 if not state or not FROM[action] or not FROM[action][state] then return {0, state or ''} end
 
-local to, note = state, action .. ' by ' .. who
+local TO = {approve = 'queued', delay = 'queued', skip = 'cancelled', edit = state,
+  cancel = 'cancelled', retry = 'queued', resend = 'queued', confirm = 'sent', deleted = 'deleted'}
+local to, note = TO[action], action .. ' by ' .. who
+if not ALLOWED[state][to] then  -- move() refuses it, and says so in the events
+  move(dkey, KEYS[2], aid, channel, state, to, note, now, '')
+  return {0, state}
+end
 if action == 'approve' or action == 'retry' or action == 'resend' then
-  to = 'queued'
   if action ~= 'approve' then
     -- an editor's resend of a held delivery is a decision: do not hold it again
     redis.call('HSET', dkey, 'attempts', 0, 'crashes', 0)
@@ -42,11 +48,9 @@ if action == 'approve' or action == 'retry' or action == 'resend' then
   redis.call('ZREM', KEYS[4], member)
   redis.call('XADD', KEYS[3], '*', 'job', member)
 elseif action == 'delay' then
-  to = 'queued'
   redis.call('HSET', dkey, 'next_at', ARGV[6])
   redis.call('ZADD', KEYS[4], ARGV[6], member)
 elseif action == 'skip' or action == 'cancel' then
-  to = 'cancelled'
   redis.call('ZREM', KEYS[4], member)
 elseif action == 'edit' then
   redis.call('HSET', dkey, 'payload', ARGV[6], 'edited_by', who)
@@ -57,13 +61,9 @@ elseif action == 'edit' then
     redis.call('ZADD', KEYS[4], tonumber(now) + wait, member)
   end
 elseif action == 'confirm' then
-  to = 'sent'
-  redis.call('HSET', dkey, 'last_error', '')
+  redis.call('HSET', dkey, 'last_error', '', 'failure', '')
   redis.call('HDEL', dkey, 'ambiguous_since')
-elseif action == 'deleted' then
-  to = 'deleted'
 end
-redis.call('HSET', dkey, 'state', to, 'updated_at', now, 'decided_by', who,
-  'history', history_with(dkey, now, to, note))
-emit(KEYS[2], 'state', aid, channel, to, redis.call('HGET', dkey, 'attempts') or 0, note, now)
+move(dkey, KEYS[2], aid, channel, state, to, note, now, '')
+redis.call('HSET', dkey, 'decided_by', who)
 return {1, to}

@@ -25,7 +25,7 @@ if old_hash and not replan then
       redis.call('HSET', dkey, 'payload', ARGV[i + 1])
     end
   end
-  emit(KEYS[3], 'article_updated', aid, '', '', 0, '', now)
+  emit(KEYS[3], 'article_updated', aid, '', '', 0, '', now, '')
   return {'updated'}
 end
 local channels = {}
@@ -35,7 +35,7 @@ redis.call('HSET', KEYS[1], 'json', ARGV[2], 'hash', ARGV[3], 'url', ARGV[6],
   'first_seen', now, 'delivered', deliver and '1' or '0', 'channels', table.concat(channels, ','))
 redis.call('ZADD', KEYS[2], now, aid)
 if not deliver then
-  emit(KEYS[3], 'article_known', aid, '', '', 0, 'backfill', now)
+  emit(KEYS[3], 'article_known', aid, '', '', 0, 'backfill', now, '')
   return {'known'}
 end
 for i = 7, #ARGV, 3 do
@@ -43,17 +43,18 @@ for i = 7, #ARGV, 3 do
   local member = 'publish:' .. aid .. ':' .. channel
   local state = 'queued'
   if ARGV[i + 2] ~= '' then state = 'awaiting_approval' end
-  redis.call('HSET', dkey, 'state', state, 'attempts', 0, 'created_at', now,
-    'updated_at', now, 'next_at', now, 'history', history_with(dkey, now, state, ''))
-  if ARGV[i + 1] ~= '' then redis.call('HSET', dkey, 'payload', ARGV[i + 1]) end
-  if state == 'queued' then
-    -- due now: straight to the work stream, no promoter hop on the hot path
-    redis.call('XADD', KEYS[4], '*', 'job', member)
-  elseif tonumber(ARGV[i + 2]) > 0 then
-    local by = tonumber(now) + tonumber(ARGV[i + 2])
-    redis.call('HSET', dkey, 'approve_by', by, 'approval_ms', ARGV[i + 2])
-    redis.call('ZADD', KEYS[5 + (#ARGV - 6) / 3], by, member)
+  local from = redis.call('HGET', dkey, 'state') or ''
+  if move(dkey, KEYS[3], aid, channel, from, state, '', now, '') then
+    redis.call('HSET', dkey, 'attempts', 0, 'created_at', now, 'next_at', now)
+    if ARGV[i + 1] ~= '' then redis.call('HSET', dkey, 'payload', ARGV[i + 1]) end
+    if state == 'queued' then
+      -- due now: straight to the work stream, no promoter hop on the hot path
+      redis.call('XADD', KEYS[4], '*', 'job', member)
+    elseif tonumber(ARGV[i + 2]) > 0 then
+      local by = tonumber(now) + tonumber(ARGV[i + 2])
+      redis.call('HSET', dkey, 'approve_by', by, 'approval_ms', ARGV[i + 2])
+      redis.call('ZADD', KEYS[5 + (#ARGV - 6) / 3], by, member)
+    end
   end
-  emit(KEYS[3], 'state', aid, channel, state, 0, '', now)
 end
 return {'new'}

@@ -17,18 +17,14 @@ for _, member in ipairs(due) do
     local by = tonumber(redis.call('HGET', dkey, 'approve_by')) or 0
     if by > 0 and by <= tonumber(now) then
       local why = 'no editor decided in time: published automatically'
-      redis.call('HSET', dkey, 'state', 'queued', 'updated_at', now, 'decided_by', 'timeout',
-        'history', history_with(dkey, now, 'queued', why))
-      emit(KEYS[3], 'state', aid, channel, 'queued', 0, why, now)
-      state = 'queued'
+      redis.call('HSET', dkey, 'decided_by', 'timeout')
+      if move(dkey, KEYS[3], aid, channel, state, 'queued', why, now, '') then state = 'queued' end
     end
   elseif state == 'retry_wait' or state == 'ambiguous' then
-    redis.call('HSET', dkey, 'state', 'queued', 'updated_at', now,
-      'history', history_with(dkey, now, 'queued', ''))
-    emit(KEYS[3], 'state', aid, channel, 'queued', redis.call('HGET', dkey, 'attempts'), '', now)
+    if move(dkey, KEYS[3], aid, channel, state, 'queued', '', now, '') then state = 'queued' end
   end
   -- anything not waiting to run (sent, cancelled...) was decided meanwhile: drop it
-  if state == 'retry_wait' or state == 'ambiguous' or state == 'queued' then
+  if state == 'queued' then
     redis.call('XADD', KEYS[2], '*', 'job', member)
     moved = moved + 1
   end

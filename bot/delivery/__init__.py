@@ -1,0 +1,2 @@
+"""Delivering planned posts: the engine (workers, reclaimer, promoter) and how one
+attempt is decided."""

@@ -1,0 +1,2 @@
+"""Infrastructure: logging, the embedded Redis, the leader lease, the process
+supervisor, Redis health."""
