@@ -22,9 +22,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from pages import Page, build_pages  # noqa: E402
 
+from bot.app import default_platforms  # noqa: E402
 from bot.content.enrich import article_from_page  # noqa: E402
 from bot.content.extract import extract_page  # noqa: E402
 from bot.preview import default_channels, preview  # noqa: E402
+
+PLATFORMS = default_platforms()
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -50,10 +53,10 @@ def main() -> None:
     parser.add_argument("--corpus", action="store_true", help="the regression corpus's pages")
     args = parser.parse_args()
     pages = corpus_pages() if args.corpus else build_pages()
-    channels = default_channels()
+    channels = default_channels(PLATFORMS)
     # Warm-up: imports, compiled templates, razdel's first use.
     for page in pages[:3]:
-        preview(article_from_page(extract_page(page.html, page.url)), channels)
+        preview(article_from_page(extract_page(page.html, page.url)), channels, PLATFORMS)
     extract_ms: list[float] = []
     render_ms: list[float] = []
     total_ms: list[float] = []
@@ -65,7 +68,7 @@ def main() -> None:
             data = extract_page(page.html, page.url, content_type=page.content_type)
             article = article_from_page(data)
             extracted = time.perf_counter()
-            posts = preview(article, channels)
+            posts = preview(article, channels, PLATFORMS)
             done = time.perf_counter()
             extract_ms.append((extracted - start) * 1000)
             render_ms.append((done - extracted) * 1000)

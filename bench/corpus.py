@@ -35,11 +35,14 @@ import lxml.html
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.app import default_platforms
 from bot.content.charset import decode_html
 from bot.content.enrich import article_from_page
 from bot.content.extract import extract_page
 from bot.models import Article
 from bot.preview import ChannelPreview, default_channels, preview
+
+PLATFORMS = default_platforms()
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "tests" / "fixtures" / "corpus" / "manifest.toml"
@@ -50,7 +53,9 @@ FETCH_HINT = "run `.venv/bin/python bench/corpus.py fetch`"
 
 # Warnings after which an editor would not post as is: the post lost parts, the
 # title is over the limit, or words mix alphabets. (no_image, no_lead, summary_cut
-# describe a post that can still go out.)
+# and the extraction notes describe a post that can still go out.) A warning the
+# manifest lists under `warnings` is the article's own (a real typo in its text):
+# the product is right to show it, so it must show and does not count as blocking.
 BLOCKING_WARNINGS = frozenset({"parts_dropped", "long_title", "mixed_script"})
 # CMS metadata that leaks into keywords: "NLP_Category_General", "Page_Type_Article".
 _CMS_TAG = re.compile(r"^(nlp|category|page_?type|day|time|section|template)_", re.I)
@@ -92,6 +97,7 @@ class CorpusPage:
     lead_start: tuple[str, ...]  # the summary must begin with one of these
     published: str  # ISO date, or date and time with offset; "" when the page states none
     tags_ok: tuple[str, ...] | None  # the real topic tags, when the page has a list of them
+    warnings: tuple[str, ...] = ()  # warnings the article itself deserves (its own typo)
     notes: str = ""
     content_type: str | None = None
 
@@ -126,6 +132,7 @@ def load_manifest(path: Path = MANIFEST) -> tuple[dict[str, Source], list[Corpus
             lead_start=_strings(entry["lead_start"]),
             published=entry.get("published", ""),
             tags_ok=tuple(entry["tags_ok"]) if "tags_ok" in entry else None,
+            warnings=tuple(entry.get("warnings", ())),
             notes=entry.get("notes", ""),
             content_type=entry.get("content_type"),
         )
@@ -396,9 +403,12 @@ def judge(
         keywords=keyword_items(page_html),
         allowed=page.tags_ok,
     )
-    codes = {w["code"] for p in previews for w in p.warnings} & BLOCKING_WARNINGS
+    shown = {w["code"] for p in previews for w in p.warnings}
+    codes = (shown & BLOCKING_WARNINGS) - set(page.warnings)
     errors = {f"{p.channel} cannot post" for p in previews if p.error}
-    verdict = Verdict(title_ok, lead_ok, date_ok, not junk, tuple(sorted(codes | errors)))
+    missing = {f"{code} not shown" for code in page.warnings if code not in shown}
+    blocking = tuple(sorted(codes | errors | missing))
+    verdict = Verdict(title_ok, lead_ok, date_ok, not junk, blocking)
     if not title_ok:
         verdict.problems.append(f"title {post.title!r}, expected {page.title[0]!r}")
     if not lead_ok:
@@ -431,7 +441,7 @@ def evaluate(page: CorpusPage) -> Evaluation:
     data = extract_page(raw, page.url, content_type=page.content_type)
     article = article_from_page(data)
     extracted = time.perf_counter()
-    previews = preview(article, default_channels())
+    previews = preview(article, default_channels(PLATFORMS), PLATFORMS)
     done = time.perf_counter()
     post, verdict = judge(page, decode_html(raw, page.content_type), article, previews)
     return Evaluation(page, post, verdict, (extracted - start) * 1000, (done - extracted) * 1000)

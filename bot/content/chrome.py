@@ -4,13 +4,15 @@ trafilatura's boilerplate removal drops headers, navigation, asides and most
 footers by itself. What it can keep is chrome that sits inside the article's
 markup: a labelled box ("Цифра дня" with a link to another story) or a call to
 action written as an ordinary paragraph ("Подписывайтесь на каналы ... в
-Facebook и Telegram"). Two generic rules handle those:
+Facebook и Telegram"). Three generic rules handle those:
 - a box whose label is one of BOX_LABELS is removed from the page, label and
   content, before extraction (a box is the label's largest ancestor that stays
   short and holds no headline, so the article around it is never removed; a
   label standing alone takes the short block that follows it along);
-- a short line that starts like one of PROMO_LINES is dropped from the text.
-Add a publisher's new promo wording here, nowhere else.
+- a short line that starts like one of PROMO_LINES is dropped from the text;
+- a short paragraph shaped like BOILERPLATE (a byline, a photo credit or caption,
+  a syndication or paywall notice) is dropped from the text and never a lead.
+Add a publisher's new promo or boilerplate wording here, nowhere else.
 """
 
 from __future__ import annotations
@@ -48,10 +50,47 @@ PROMO_LINES = re.compile(
       | присоединяйтесь\s+к\s+нам\b
       | цифра\s+дня\W*$
       | (?:follow|subscribe\s+to)\s+us\b
-      | read\s+(?:also|more)\b
+      | (?:read\s+(?:also|more|on)|also\s+read|see\s+also|related)\b
+      | (?:à\s+|a\s+)?lire\s+(?:aussi|également)\b
+      | (?:lesen\s+sie\s+(?:auch|mehr)|weiter\s*lesen|mehr\s+zum\s+thema)\b
+      | (?:lee|leer)\s+(?:también|más)\b
+      | revivez\b
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
+
+# Paragraphs that are never article text, whole or at their start: bylines, credits
+# and captions, syndication and paywall notices (several languages). Only paragraphs
+# shorter than MAX_BOILERPLATE_CHARS are tested.
+_UP = "A-ZÀ-ÖØ-ÞА-ЯЁ"  # capitals that begin a name (Latin, Cyrillic)
+BOILERPLATE = re.compile(
+    rf"""^\W*(?:
+        (?i:by|von|par|por|door|di)\s+[{_UP}][\w.'’-]*
+        (?:\s+(?:[{_UP}][\w.'’-]*|and|und|et|y|e|van|de|von))*\W*$
+      | (?i:autori?|authors?|autor|автор|reporter)\s*:
+      | (?i:photo(?:graph)?|foto|fotos|image|bild|credit|crédits?\s+photo|source|quelle|фото)\s*:
+      | (?i:this\s+(?:article|story)\s+(?:originally\s+)?(?:appeared|was\s+(?:first\s+)?published))
+      | (?i:to\s+revisit\s+this\s+article)
+      | 原标题[:：] | 相关新闻[:：] | 相关阅读 | (?:责任)?编辑[:：] | 来源[:：] | 【纠错】
+      | \S{{0,12}}(?:记者|記者|通讯员|通訊員)\s*\S+(?:\s+\S+){{0,3}}\s*$
+      | 有料会員 | 記事保存 | 会員登録 | ログイン
+      | (?i:(?:please\s+)?(?:enable|activate|turn\s+on)\s+javascript)
+      | (?i:javascript\s+is\s+(?:disabled|required|not\s+enabled))
+      | (?i:bitte\s+aktivieren\s+sie\s+javascript)
+      | (?i:(?:this|our)\s+(?:site|website)\s+uses\s+cookies)
+      | (?i:(?:wir\s+verwenden|diese\s+(?:website|seite)\s+verwendet)\s+cookies)
+      | (?i:ce\s+site\s+utilise\s+des\s+cookies) | (?i:utilizamos\s+cookies)
+      | (?i:мы\s+используем\s+(?:файлы\s+)?cookie)
+    )""",
+    re.VERBOSE,
+)
+# A caption's credit at its end: "REUTERS/Benoit Tessier", "/ GORKA LEJARCEGI",
+# "Photo: AP", "Getty Images", "小花母亲供图".
+CREDIT_END = re.compile(
+    rf"(?:\b[{_UP}]{{3,}}/\s?[{_UP}]|\s/\s[{_UP}]{{3,}}|\b(?i:photo|foto|credit|crédit)\s*:\s*\S+"
+    r"|(?i:getty\s+images)|供图|\s摄)[^.!?。]{0,40}\W*$"
+)
+MAX_BOILERPLATE_CHARS = 160
 MAX_PROMO_CHARS = 200
 MAX_BOX_CHARS = 600
 _CONTAINERS = frozenset({"html", "body", "main", "article"})
@@ -64,6 +103,14 @@ def _norm(text: str) -> str:
 def is_promo(line: str) -> bool:
     stripped = " ".join(line.split())
     return len(stripped) < MAX_PROMO_CHARS and PROMO_LINES.match(stripped) is not None
+
+
+def is_boilerplate(paragraph: str) -> bool:
+    """A byline, credit, caption or notice rather than article text."""
+    text = " ".join(paragraph.split())
+    if not text or len(text) >= MAX_BOILERPLATE_CHARS:
+        return False
+    return BOILERPLATE.match(text) is not None or CREDIT_END.search(text) is not None
 
 
 def _text_len(element: Any) -> int:

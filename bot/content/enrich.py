@@ -6,10 +6,18 @@ the page again. Enrichment never fails an article: when the page cannot be
 fetched or read, the feed's article goes on unchanged, with a note saying why.
 
 Merge rules (the page knows the article better than a feed item does): the
-page's body, image, published and updated times, section, site name and tags
-(its article:tag values) win when present; its lead wins when present; the feed's title stays
-unless the feed had none; the page's language wins when stated. The id, URL and
-source never change: the article id is derived from the feed's canonical URL.
+page's body, image, published and updated times, section, site name and topic tags
+(bot.content.tags) win when present; its lead wins when it is the publisher's (a
+lead the page only made of its first paragraphs, or one the site cut short, gives
+way to the feed's); a page that states only the day gives way to the feed's time on
+that day; the feed's title stays unless the feed had none; the page's language wins.
+The feed's categories, when they are the tags, pass the same rules as the page's.
+The page's notes for the editors come along, except those the feed's values make
+moot (no_date when the feed has a time...). The id, URL and source never change:
+the article id is derived from the feed's canonical URL.
+
+A time the page states without a zone is read in the publisher's `timezone` (an
+IANA name; None: UTC), passed from the configuration by the caller.
 """
 
 from __future__ import annotations
@@ -20,8 +28,12 @@ from dataclasses import replace
 import aiohttp
 import structlog
 
+from bot.content.dates import zone_of
 from bot.content.extract import PageData, extract_page
+from bot.content.guard import with_notes
 from bot.content.meta import unique_tags
+from bot.content.tags import TagContext, filter_tags
+from bot.content.title import host_names
 from bot.models import Article
 from bot.net import FetchError, fetch
 from bot.urls import BadUrlError, article_id, canonical_url, clean_url
@@ -39,19 +51,46 @@ class EnrichmentError(Exception):
 
 def merge(article: Article, page: PageData) -> Article:
     """`article` with the page's values where the page has them."""
-    return replace(
+    notes = dict(page.notes)
+    lead = page.lead
+    if article.lead and ("summary_from_body" in notes or "summary_cut" in notes):
+        lead = article.lead  # the feed's lead is the publisher's; the page had none whole
+        notes.pop("summary_from_body", None)
+        notes.pop("summary_cut", None)
+    published = page.published or article.published_at
+    if page.published_date_only and article.published_at and page.published:
+        same_day = article.published_at.astimezone(page.published.tzinfo).date()
+        if same_day == page.published.date():
+            published = article.published_at  # the feed knows the time of that day
+    if article.published_at:
+        notes.pop("no_date", None)
+    if article.title:
+        notes.pop("title_suffix_removed", None)
+    tags = unique_tags(page.tags)
+    if not tags and article.tags:
+        context = TagContext(
+            title=article.title or page.title,
+            text="\n".join((article.title, article.lead, page.body or article.body)),
+            sites=(page.site_name, article.site_name, *host_names(article.url)),
+        )
+        feed = filter_tags(article.tags, context)
+        tags = feed.tags
+        if note := feed.note():
+            notes["tags_dropped"] = "; ".join(filter(None, (notes.get("tags_dropped"), note[1])))
+    merged = replace(
         article,
         title=article.title or page.title,
-        lead=page.lead or article.lead,
+        lead=lead or article.lead,
         body=page.body or article.body,
         image=page.image or article.image,
-        published_at=page.published or article.published_at,
-        tags=unique_tags(page.tags) or article.tags,
+        published_at=published,
+        tags=tags,
         lang=page.lang or article.lang,
         updated_at=page.updated or article.updated_at,
         section=page.section or article.section,
         site_name=page.site_name or article.site_name,
     )
+    return with_notes(merged, list(notes.items())) if notes else merged
 
 
 def article_from_page(page: PageData, source: str = "") -> Article:
@@ -82,7 +121,9 @@ async def fetch_page(
     allow_private: bool,
     timeout: float,
     max_bytes: int,
+    timezone: str | None = None,
 ) -> PageData:
+    zone_of(timezone)  # a misconfigured zone is the operator's to fix, not the page's
     try:
         result = await fetch(
             session,
@@ -101,7 +142,7 @@ async def fetch_page(
         raise EnrichmentError(f"the page is not HTML ({content_type})")
     try:
         page = await asyncio.to_thread(
-            extract_page, result.body, result.url, content_type=content_type
+            extract_page, result.body, result.url, content_type=content_type, timezone=timezone
         )
     except Exception as exc:  # a bug in a third-party parser must not drop the article
         raise EnrichmentError(
@@ -119,13 +160,15 @@ async def enrich(
     allow_private: bool,
     timeout: float = 15,
     max_bytes: int = 5_000_000,
+    timezone: str | None = None,
 ) -> tuple[Article, str]:
     """The article merged with its page, and "" — or the article unchanged and
     one sentence saying why the page was not used."""
     try:
         page = await fetch_page(
-            article, session, allow_private=allow_private, timeout=timeout, max_bytes=max_bytes
-        )
+            article, session, allow_private=allow_private, timeout=timeout,
+            max_bytes=max_bytes, timezone=timezone,
+        )  # fmt: skip
     except EnrichmentError as exc:
         reason = str(exc)
         log.warning("enrichment failed", article_id=article.id, url=article.url, reason=reason)

@@ -10,9 +10,15 @@ A summary that ends mid-sentence is worse than one that is a sentence short, so 
 in doubt the rules join: a false boundary can cut "в 2020 г." off its sentence, a
 missed one only makes a sentence longer.
 
+Scripts written without spaces between sentences (Chinese, Japanese) end one with a
+full-width stop (。！？), after which a sentence ends even with no space; other scripts'
+own stops (Burmese ။, Devanagari ।, Arabic ؟ ۔, Armenian ։, Ethiopic ።) count like a
+period followed by a space.
+
 Invariants: sentences are non-empty, stripped, in order, and never overlap; a boundary
-lies only at whitespace, so a sentence never ends inside a word; a blank line (a
-paragraph break) always ends a sentence.
+lies only at whitespace or right after a full-width stop (and its closing quotes), so
+a sentence never ends inside a word; a blank line (a paragraph break) always ends a
+sentence.
 """
 
 from __future__ import annotations
@@ -29,19 +35,44 @@ BaseSplitter = Callable[[str, str], Iterable[Span]]
 
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
 # A gap after terminal punctuation and closing quotes: where a sentence may end.
-_GAP_AFTER_END = re.compile(r"(?:[.!?]|…)[»”“\"')\]]*(\s+)")
-_QUOTE_OR_BRACKET = re.compile(r"[«»„“”‹›()\[\]\"]")
+_GAP_AFTER_END = re.compile(r"(?:[.!?։؟۔।॥။።。！？]|…)[»”“\"')\]」』）》】]*(\s+)")
+# A full-width stop and its closers with no space after: a boundary all the same.
+_FULL_STOP = re.compile(r"[。！？][”’\"')\]」』）》】]*(?=\S)")
+_KANA_PARTICLE = re.compile(r"[\u3041-\u3096]")  # hiragana: a particle after a quote
+_QUOTE_OR_BRACKET = re.compile(r"[«»„“”‹›()\[\]\"「」『』（）【】《》]")
 # The first word after a gap, past quotes and dashes: "— спросил" -> "спросил".
 _NEXT_WORD = re.compile(r"[^\w\n]*?(\w[\w-]*)")
 _DOTTED = re.compile(r"(?:[^\W\d]{1,2}\.)+[^\W\d]{1,2}")
 _KAZAKH_LETTERS = re.compile(r"[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
-_CYRILLIC = re.compile(r"[а-яёА-ЯЁ]")
+_UKRAINIAN_LETTERS = re.compile(r"[їєґЇЄҐ]")
+_PERSIAN_LETTERS = re.compile(r"[پچژگ]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
+_SAMPLE_CHARS = 3000
+_CYRILLIC_SHARE = 0.2
+# The letters of each script ("cjk": Han, kana and Hangul together).
+_SCRIPTS = {
+    "latin": re.compile(r"[A-Za-z\u00c0-\u024f]"),
+    "cyrillic": re.compile(r"[\u0400-\u052f]"),
+    "cjk": re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]"),
+    "arabic": re.compile(r"[\u0600-\u06ff\u0750-\u077f]"),
+    "he": re.compile(r"[\u0590-\u05ff]"),
+    "el": re.compile(r"[\u0370-\u03ff]"),
+    "th": re.compile(r"[\u0e00-\u0e7f]"),
+    "my": re.compile(r"[\u1000-\u109f]"),
+    "hi": re.compile(r"[\u0900-\u097f]"),
+    "ka": re.compile(r"[\u10a0-\u10ff]"),
+    "hy": re.compile(r"[\u0530-\u058f]"),
+}
 
 _CLOSERS = "»”“\"')]"
 _OPENERS = "«„“\"'([—–-"
 _AFTER_END = frozenset(".?!…" + _CLOSERS)  # a period after these is never an abbreviation's
 # Pairs whose inside is never cut: a quote of several sentences stays whole.
-_PAIRS = {"«": "»", "„": "“", "“": "”", "‹": "›", "(": ")", "[": "]"}
+_PAIRS = {
+    "«": "»", "„": "“", "“": "”", "‹": "›", "(": ")", "[": "]",
+    "「": "」", "『": "』", "（": "）", "【": "】", "《": "》",
+}  # fmt: skip
 
 
 def _words(*lines: str) -> frozenset[str]:
@@ -86,12 +117,52 @@ _SENTENCE_STARTERS = _words(
     "while after before however also meanwhile today yesterday tomorrow",
 )
 
+_LATIN_WORD = re.compile(r"[a-zà-öø-ÿ]+")
+# Words that are frequent in one Latin-script language and rare in the others.
+_COMMON = {
+    "en": _words("the and of to is was that with for have has from this are were"),
+    "de": _words("der die das und ist nicht mit sich auf dem den des eine für von"),
+    "fr": _words("le la les et est des une dans pour qui sur pas au aux du avec"),
+    "es": _words("el los las y que en del por una con para se es al su"),
+    "it": _words("il di che è per una della sono nel gli dei alla con non"),
+    "pt": _words("o os que em do da uma com para não dos das ao foi é"),
+    "nl": _words("de het een en van is dat op te zijn met voor niet"),
+}
+
 
 def detect_language(text: str) -> str:
-    """The text's language code: "kk" if it has Kazakh letters, else "ru" if Cyrillic, else "en"."""
-    if _KAZAKH_LETTERS.search(text):
-        return "kk"
-    return "ru" if _CYRILLIC.search(text) else "en"
+    """The text's language code, from its script: Hangul "ko", kana "ja", Han "zh",
+    Arabic script "ar" ("fa" with Persian letters), Hebrew, Greek, Thai, Burmese,
+    Devanagari, Georgian, Armenian by their letters; Cyrillic "kk" with the letters
+    Kazakh has and Russian lacks, "uk" with Ukrainian ones, else "ru"; Latin by its
+    commonest words (en, de, fr, es, it, pt, nl), "en" when none stands out. Reads the
+    first few thousand characters: enough for a language, cheap for a long body."""
+    sample = text[:_SAMPLE_CHARS]
+    counts = {name: len(found.findall(sample)) for name, found in _SCRIPTS.items()}
+    script, letters = max(counts.items(), key=lambda item: item[1])
+    if letters == 0:
+        return "en"
+    if counts["cyrillic"] >= _CYRILLIC_SHARE * sum(counts.values()):
+        script = "cyrillic"  # Russian and Kazakh news quote Latin names and brands freely
+    if script == "cjk":  # kana or Hangul anywhere make Japanese or Korean of the Han
+        kana, hangul = len(_KANA.findall(sample)), len(_HANGUL.findall(sample))
+        return "ja" if kana and kana >= hangul else "ko" if hangul else "zh"
+    if script == "cyrillic":
+        if _UKRAINIAN_LETTERS.search(sample):
+            return "uk"
+        return "kk" if _KAZAKH_LETTERS.search(sample) else "ru"
+    if script == "arabic":
+        return "fa" if _PERSIAN_LETTERS.search(sample) else "ar"
+    if script == "latin":
+        return _latin_language(sample)
+    return script
+
+
+def _latin_language(sample: str) -> str:
+    words = _LATIN_WORD.findall(sample.lower())
+    scores = {lang: sum(word in common for word in words) for lang, common in _COMMON.items()}
+    best, score = max(scores.items(), key=lambda item: item[1])
+    return best if score >= 2 and score > scores["en"] else "en"
 
 
 def razdel_spans(text: str, lang: str) -> list[Span]:
@@ -141,6 +212,12 @@ def _refine(text: str, base: Iterable[Span]) -> list[Span]:
         following = text[right : _token_end(text, right)]
         if _is_boundary(text, left, right, prev, following, left in proposed):
             cuts.append(right)
+    for stop in _FULL_STOP.finditer(text):
+        quoted = stop.end() - stop.start() > 1
+        if inside.contain(stop.end() - 1) or (quoted and _KANA_PARTICLE.match(text, stop.end())):
+            continue  # 「…。」と述べた: a quotation the sentence goes on after
+        cuts.append(stop.end())
+    cuts = sorted(set(cuts))
     cuts.append(len(text))
     spans = []
     for start, end in itertools.pairwise(cuts):

@@ -45,6 +45,11 @@ _TITLE_TRAILERS = " \n»”“\"')]" + _TITLE_SEPARATORS
 # A truncated sentence does not end on these, nor on a one- or two-letter word.
 _DANGLING = " \n,;:—–-(«„“\"'/"
 _LAST_WORD = re.compile(r"\S+$")
+# Letters of scripts written without spaces between words: Han, kana, Thai, Lao,
+# Burmese, Khmer (a word boundary is anywhere between two of them).
+_UNSPACED = re.compile(
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,11 +157,14 @@ def summarise(
 def truncate(sentence: str, budget: int) -> str:
     """`sentence` cut at the last word boundary that leaves room for "…", without a
     dangling comma, dash, opening quote or short word ("в", "и", "of"); "" if no word
-    fits. The part kept is a prefix of `sentence`."""
+    fits. Between two letters of a script written without spaces (Chinese, Japanese,
+    Thai) is a word boundary too. The part kept is a prefix of `sentence`."""
     if len(sentence) <= budget:
         return sentence
     room = budget - len(ELLIPSIS)
     cut = max(sentence.rfind(" ", 0, room + 1), sentence.rfind("\n", 0, room + 1))
+    if room > 0 and _UNSPACED.match(sentence, room - 1) and _UNSPACED.match(sentence, room):
+        cut = max(cut, room)  # scripts written without spaces break between any two letters
     head = sentence[: max(cut, 0)]
     while head:
         head = head.rstrip(_DANGLING)

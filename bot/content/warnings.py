@@ -77,16 +77,27 @@ def article_warnings(article: Article) -> list[EditorWarning]:
                 f"the title has {len(article.title)} characters, over {TITLE_MAX}: shorten it",
             )
         )
-    warnings += [EditorWarning(code, NOTES[code].format(detail)) for code, detail in article.notes]
+    warnings += [
+        EditorWarning(code, NOTES.get(code, "{}").format(detail)) for code, detail in article.notes
+    ]
     return warnings
 
 
-# What ingest changed (Article.notes), by code: "{}" is the note's detail.
+# What ingest and extraction changed or could not find (Article.notes), by code:
+# "{}" is the note's detail.
 NOTES = {
     "image_refused": "the image was not used ({}): the post goes out without it",
     "field_capped": "a field was too long for any real article and was cut ({})",
     "bad_bytes": "the feed sent bytes that are not valid {} in this item; they show as "
     "\ufffd: check the title and the lead",
+    "title_suffix_removed": "the page's title carried more than the headline; taken off: "
+    "{} (check the title)",
+    "summary_from_body": "the summary comes from the article's first paragraphs, as the "
+    "page has no usable description ({}): check that it reads as a lead",
+    "summary_cut": "the summary ends where the site cut its description short ({}): "
+    "write a lead if the post should say more",
+    "no_date": "no publication date was found ({}): the post shows none",
+    "tags_dropped": "page keywords that are no topics were left out of the hashtags: {}",
 }
 
 

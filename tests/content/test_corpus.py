@@ -63,6 +63,7 @@ def test_manifest_entries_are_complete() -> None:
             assert "T" not in page.published or stated.tzinfo is not None, page.id
         if page.source.kind == "real":
             assert page.source.registry in ("pypi", "npm") and len(page.source.sha256) == 64
+        assert set(page.warnings) <= corpus.BLOCKING_WARNINGS, page.id  # others never block
 
 
 def test_junk_hashtags_are_told_from_topics() -> None:

@@ -6,14 +6,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import aiohttp
 import pytest
 from aiohttp import web
 from structlog.testing import capture_logs
 
-from bot.content.enrich import enrich
+from bot.content.dates import UnknownTimeZone
+from bot.content.enrich import article_from_page, enrich, merge
+from bot.content.extract import PageData
 from bot.ingest.feedparse import parse_feed
 from bot.models import Article
 from bot.net import make_fetch_session
@@ -53,6 +55,9 @@ async def server() -> AsyncIterator[PageServer]:
                 return web.Response(body=PAGE, content_type="text/html")
             case "/pdf":
                 return web.Response(body=b"%PDF-1.4", content_type="application/pdf")
+            case "/naive":
+                naive = PAGE.replace(b"2025-11-26T13:30:00+05:00", b"2025-11-26T13:30:00")
+                return web.Response(body=naive, headers={"Content-Type": html})
             case "/empty":
                 body = b"<html><head><title>x</title></head><body><nav>Menu</nav></body></html>"
                 return web.Response(body=body, headers={"Content-Type": html})
@@ -238,3 +243,67 @@ async def test_page_without_article_text_falls_back(
         feed_article(server.url("/empty")), session, "no article text", allow_private=True
     )
     assert note == "no article text was found on the page: using the feed's text"
+
+
+async def test_a_page_time_without_zone_is_read_in_the_timezone_given_to_enrich(
+    server: PageServer, session: aiohttp.ClientSession
+) -> None:
+    article = replace(feed_article(server.url("/naive")), published_at=None)
+    in_utc, _ = await enrich(article, session, allow_private=True)
+    assert in_utc.published_at == datetime(2025, 11, 26, 13, 30, tzinfo=UTC)
+    in_almaty, _ = await enrich(article, session, allow_private=True, timezone="Asia/Almaty")
+    assert in_almaty.published_at == datetime(2025, 11, 26, 13, 30, tzinfo=ALMATY)
+
+
+async def test_an_unknown_timezone_is_the_operators_error_not_the_pages(
+    server: PageServer, session: aiohttp.ClientSession
+) -> None:
+    with pytest.raises(UnknownTimeZone):
+        await enrich(
+            feed_article(server.url(PATH)), session, allow_private=True, timezone="Nowhere"
+        )
+    assert server.hits == []
+
+
+STUB = Article(id="a", url="https://e.kz/news/1", title="")
+
+
+def page_data(**fields: object) -> PageData:
+    values: dict[str, object] = {"url": STUB.url, "canonical": STUB.url, "body": "Текст."}
+    values.update(fields)
+    return PageData(**values)  # type: ignore[arg-type]
+
+
+def test_the_pages_notes_come_with_the_article() -> None:
+    notes = (("title_suffix_removed", "Profit.kz"), ("tags_dropped", "5050 (an id)"))
+    article = article_from_page(page_data(title="Заголовок", notes=notes))
+    assert article.notes == notes
+
+
+def test_the_feeds_lead_wins_over_one_the_page_made_of_its_paragraphs() -> None:
+    body_lead = page_data(lead="Первый абзац.", notes=(("summary_from_body", "none was given"),))
+    merged = merge(replace(STUB, lead="Лид из ленты."), body_lead)
+    assert (merged.lead, merged.notes) == ("Лид из ленты.", ())
+    assert merge(STUB, body_lead).lead == "Первый абзац."
+
+
+def test_the_feeds_time_wins_over_a_bare_date_of_the_same_day() -> None:
+    feed_time = datetime(2025, 11, 26, 9, 15, tzinfo=ALMATY)
+    day = page_data(published=datetime(2025, 11, 26, tzinfo=ALMATY), published_date_only=True)
+    assert merge(replace(STUB, published_at=feed_time), day).published_at == feed_time
+    next_day = replace(day, published=datetime(2025, 11, 27, tzinfo=ALMATY))
+    assert merge(replace(STUB, published_at=feed_time), next_day).published_at == next_day.published
+
+
+def test_notes_the_feed_makes_moot_are_dropped() -> None:
+    notes = (("no_date", "the page states none"), ("title_suffix_removed", "Profit.kz"))
+    merged = merge(replace(STUB, title="Из ленты", published_at=datetime(2025, 1, 1, tzinfo=UTC)),
+                   page_data(title="Со страницы", notes=notes))  # fmt: skip
+    assert merged.notes == ()
+
+
+def test_the_feeds_categories_pass_the_same_rules_as_the_pages_tags() -> None:
+    article = replace(STUB, tags=("Телеком", "Uncategorized", "98be933f_38cf_4a1b", "e.kz"))
+    merged = merge(article, page_data())
+    assert merged.tags == ("Телеком",)
+    assert dict(merged.notes)["tags_dropped"].startswith("Uncategorized, 98be933f_38cf_4a1b")

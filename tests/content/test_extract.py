@@ -156,13 +156,17 @@ def test_cut_short_description_gives_way_to_the_lead_element() -> None:
     assert extract_page(html, URL).lead == LEAD
 
 
-def test_time_without_offset_is_not_taken_for_the_published_time() -> None:
-    # a naive "13:30" could be off by the publisher's offset: the feed's time is better
+def test_time_without_offset_is_read_in_the_publishers_time_zone() -> None:
+    # Regression: a page stating "13:30" without a zone had no published time at all;
+    # it is the publisher's wall clock (UTC unless the publisher's zone is configured).
     html = f"""<html><head><title>Ставка</title></head><body><article><h1>Ставка</h1>
     <time datetime="2025-11-26T13:30:00">26 ноября 13:30</time>{ARTICLE_TEXT}</article>
     </body></html>"""
     page = extract_page(html, "https://example.kz/news/3")
-    assert page.published is None
+    assert page.published == datetime(2025, 11, 26, 13, 30, tzinfo=UTC)
+    in_almaty = extract_page(html, "https://example.kz/news/3", timezone="Asia/Almaty")
+    assert in_almaty.published == datetime(2025, 11, 26, 8, 30, tzinfo=UTC)
+    assert in_almaty.published is not None and in_almaty.published.utcoffset() == timedelta(hours=5)
     assert page.body.startswith("Национальный банк")
 
 
@@ -193,3 +197,32 @@ def test_tag_soup_around_the_article_never_raises(soup: str) -> None:
     cut = html.index("<main>")
     page = extract_page(html[:cut] + soup + html[cut:], URL)
     assert page.title == TITLE
+
+
+def test_regression_a_page_of_site_chrome_posts_the_headline_lead_and_topics_only() -> None:
+    # The site's name in og:title, a byline as every description, an internal id and
+    # the site's name among the tags: each went into the post before.
+    tag = '<meta property="article:tag" content="{}">'
+    html = (
+        PAGE.decode()
+        .replace(f'"og:title" content="{TITLE}"', f'"og:title" content="{TITLE} | Profit.kz"')
+        .replace(f'content="{LEAD}"', 'content="Автор: Иван Петров"')
+        .replace(tag.format("ВОЛС"), "".join(map(tag.format, ("ВОЛС", "5050", "Profit.kz"))))
+    )
+    page = extract_page(html, URL)
+    assert page.title == TITLE
+    assert page.lead == LEAD  # the page's lead element, the byline refused
+    assert page.tags == ("Туркменистан", "ВОЛС", "TNS-Plus")
+    assert page.notes == (
+        ("title_suffix_removed", "Profit.kz"),
+        ("tags_dropped", "5050, Profit.kz (an id, the site's name)"),
+    )
+    without_lead = extract_page(html.replace('<div class="lead">', "<div>"), URL)
+    assert without_lead.lead.startswith(FIRST)  # the body's first paragraph
+    assert ("summary_from_body", "the page's description: boilerplate") in without_lead.notes
+
+
+def test_the_fixture_page_needs_no_note() -> None:
+    page = extract_page(PAGE, URL)
+    assert page.notes == ()
+    assert not page.published_date_only

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.addresses import is_public_address, url_problem
-from bot.app import open_app
+from bot.app import default_platforms, open_app
 from bot.content.guard import MAX_BODY_CHARS, cap_fields, vet
 from bot.content.warnings import article_warnings
 from bot.infra.redis_embedded import EmbeddedRedis
@@ -128,6 +128,7 @@ async def test_preview_of_a_saved_page_shows_no_private_image(tmp_path: Path, ma
     async with make_fetch_session(allow_private=False, user_agent="t") as session:
         article = await load_article(str(saved), session, allow_private=False)
     assert article.image is None or article.image.startswith("https://profit.kz/")
-    for p in preview(article, default_channels()):
+    platforms = default_platforms()
+    for p in preview(article, default_channels(platforms), platforms):
         assert p.image is None or p.image.startswith("https://profit.kz/")
         assert "127.0.0.1" not in str(p.params) and "file:" not in str(p.params)

@@ -588,6 +588,66 @@ def test_no_cut_without_space() -> None:
     assert split_sentences("Сайт profit.kz.Новость.") == ["Сайт profit.kz.Новость."]
 
 
+def test_chinese_sentences_end_at_full_width_stops_without_spaces() -> None:
+    text = (
+        "“你们将开始明白为什么我这么喜欢中国，因为这里充满了活力。”说这话的大叔是个加拿大人，"
+        "已在中国生活十多年。最近，他向海外网友推荐了一个去处！他说：“值得一去？”"
+    )
+    assert split_sentences(text) == [
+        "“你们将开始明白为什么我这么喜欢中国，因为这里充满了活力。”",
+        "说这话的大叔是个加拿大人，已在中国生活十多年。",
+        "最近，他向海外网友推荐了一个去处！",
+        "他说：“值得一去？”",
+    ]
+
+
+def test_japanese_quotation_the_sentence_goes_on_after_is_not_cut() -> None:
+    text = "首脳会談は成功した。中国国家主席も「重要だ。」と述べた。次の会談は未定だ。"
+    assert split_sentences(text) == [
+        "首脳会談は成功した。",
+        "中国国家主席も「重要だ。」と述べた。",
+        "次の会談は未定だ。",
+    ]
+
+
+def test_stops_of_other_scripts_end_a_sentence_before_a_space() -> None:
+    burmese = "အာမခံပေးလိုက်ပြီ။ ဒီကနေ့ ရုံးချိန်းကို လာရောက်တာမရှိခဲ့ဘူး။"
+    assert split_sentences(burmese) == ["အာမခံပေးလိုက်ပြီ။", "ဒီကနေ့ ရုံးချိန်းကို လာရောက်တာမရှိခဲ့ဘူး။"]
+    hindi = "सरकार ने घोषणा की। बाज़ार में तेज़ी आई।"
+    assert split_sentences(hindi) == ["सरकार ने घोषणा की।", "बाज़ार में तेज़ी आई।"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("中美合作共赢符合国际社会利益，美方应当采取更多行动。", "zh"),
+        ("米朝首脳直通電話 習氏に挑むトランプ戦術の成否", "ja"),
+        ("창의적 열정과 소통, 초일류 시험인증 기업이 간다", "ko"),
+        ("معارضون يسيطرون على مخازن للصواريخ بريف دمشق", "ar"),
+        ("ผล DNA ยืนยัน ศพลอยแม่น้ำโขงเป็นคนสนิท", "th"),
+        (
+            "Der Mobilfunkanbieter wagt sich mit der Übernahme ins TV-Geschäft und will nicht warten.",
+            "de",
+        ),
+        (
+            "Le projet de loi sur le renseignement est approuvé à l'Assemblée pour les députés.",
+            "fr",
+        ),
+        (
+            "Las listas de espera se agravan y los recortes elevan la demora en los hospitales.",
+            "es",
+        ),
+        ("The National Bank kept its base rate and said that cuts are unlikely.", "en"),
+        ("Norvēģijā pēc zemes nogruvuma pieci bojāgājušie", "en"),  # no table: English rules
+        ("Қазақстан and Kazakhstan", "kk"),
+        ("Apple показала iPhone 11 и новый iPad Pro", "ru"),
+        ("Київ і Харків", "uk"),
+    ],
+)
+def test_language_is_told_by_script_then_by_common_words(text: str, lang: str) -> None:
+    assert detect_language(text) == lang
+
+
 def test_long_paragraph_is_linear() -> None:
     sentence = "Проект (см. п. 3) стоит 1,5 млрд тенге, т.е. «немало. Очень». "
     spans = sentence_spans(sentence * 3000)
@@ -595,8 +655,10 @@ def test_long_paragraph_is_linear() -> None:
 
 
 _ALPHABET = st.sampled_from(
-    [*"аБвГжЖәҚAbcZ019 .,;:!?…«»„“”\"'()—-\n\t", "\u00a0", "\u200b", "т.д.", "г.", "А. С.", "..."]
-)
+    [*"аБвГжЖәҚAbcZ019 .,;:!?…«»„“”\"'()—-\n\t", "\u00a0", "\u200b", "т.д.", "г.", "А. С.", "...",
+     *"中国。！？「」（）と"]
+)  # fmt: skip
+FULL_WIDTH_CLOSERS = "”’\"')]」』）》】"
 
 
 @given(st.lists(_ALPHABET | st.characters(), max_size=80).map("".join))
@@ -607,7 +669,8 @@ def test_spans_cover_the_text_in_order_and_end_at_spaces(text: str) -> None:
         sentence = text[start:end]
         assert start >= covered
         assert sentence and sentence == sentence.strip()
-        assert end == len(text) or text[end].isspace()
+        full_stop = sentence.rstrip(FULL_WIDTH_CLOSERS)[-1:] in "。！？"
+        assert end == len(text) or text[end].isspace() or full_stop
         assert not text[covered:start].strip()
         covered = end
     assert not text[covered:].strip()

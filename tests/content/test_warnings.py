@@ -77,3 +77,21 @@ def test_dropped_parts_are_named() -> None:
     [warning] = summary_warnings(whole, ("summary", "hashtags"))
     assert warning.code == "parts_dropped"
     assert warning.message.endswith("lost: summary, hashtags")
+
+
+@pytest.mark.parametrize(
+    ("code", "detail", "shown"),
+    [
+        ("title_suffix_removed", "Yonhap News Agency", "taken off: Yonhap News Agency"),
+        ("summary_from_body", "the page's description: a byline", "first paragraphs"),
+        ("summary_cut", "the page's description was cut short", "cut its description short"),
+        ("no_date", "the page states none", "no publication date was found"),
+        ("tags_dropped", "NK (a wire code)", "left out of the hashtags: NK (a wire code)"),
+    ],
+)
+def test_extraction_notes_become_warnings_that_name_what_to_check(
+    code: str, detail: str, shown: str
+) -> None:
+    [warning] = article_warnings(article(notes=((code, detail),)))
+    assert warning.code == code
+    assert shown in warning.message and detail in warning.message
