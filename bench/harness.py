@@ -89,6 +89,7 @@ def service_env(
         "TELEGRAM_API_BASE": telegram_base,
         "FACEBOOK_GRAPH_URL": graph_url,
         "FACEBOOK_PAGE_TOKEN": PAGE_TOKEN,
+        "NEWSBOT_HTTP_PORT": "0",  # never a running service's port
         **settings,
     }
 

@@ -29,12 +29,17 @@ from bot.infra.leader import LeaderLease
 from bot.infra.logging import Redactor
 from bot.infra.redis_embedded import EmbeddedRedis
 from bot.ingest.feeds import FeedPoller
+from bot.ingest.pusher import PushConsumer, ingest_endpoint
+from bot.ingest.recheck import PageRecheck
 from bot.ingest.service import Ingest
+from bot.ingest.websub import Subscriber, open_subscriber
+from bot.ingest.websubcallback import add_routes
 from bot.net import make_fetch_session
 from bot.platforms import Outlet, PlatformContext, Platforms, UnknownKind, load_platforms
 from bot.settings import ConfigError, Settings, load, process_env, setting_names
 from bot.store import Keys, Store
 from bot.urls import secrets_in_url
+from bot.web import WebServer
 from handlers.settings import EditorsSettings
 
 USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot)"
@@ -85,6 +90,10 @@ class App:
     editorial: Editorial
     editors_bot: EditorsRunner | None
     redis_url: str
+    web: WebServer
+    pusher: PushConsumer
+    recheck: PageRecheck
+    websub: Subscriber | None = None  # WebSub, when NEWSBOT_PUBLIC_URL is set
 
     async def run(self, stop: asyncio.Event, *, poll_feeds: bool = True) -> None:
         """Deliver until `stop` is set; while this process leads, also promote due
@@ -96,11 +105,15 @@ class App:
                 if poll_feeds:
                     for poller in self.pollers:
                         tg.create_task(poller.run(leading))
+                    if self.websub is not None:
+                        tg.create_task(self.websub.run(leading))
+                    tg.create_task(self.recheck.run(leading))
                 if self.editors_bot is not None:
                     tg.create_task(self.editors_bot.run(leading))
 
         async with asyncio.TaskGroup() as tg:
             tg.create_task(self.engine.run(stop))
+            tg.create_task(self.pusher.run(stop))
             tg.create_task(self.leader.run(stop, lead))
 
 
@@ -209,15 +222,21 @@ async def open_app(
             max_crashes=settings.max_crashes,
             rate_limits=settings.rate_limits,
             health=health,
+            timezone=settings.timezone,
         )
         leader = LeaderLease(redis, store.keys.lock("leader"), consumer, health=health)
         ingest = Ingest(store, config, outlets, fetcher)
         editorial = Editorial(store, config, platforms, outlets, fetcher, ingest)
+        web = WebServer(settings.http_host, settings.http_port)
+        push_secret = settings.ingest_secret.get_secret_value() if settings.ingest_secret else None
+        redactor.add(push_secret)
+        web.add("POST", "/ingest", ingest_endpoint(store, push_secret))
         bot = None
         if editors_bot:
-            bot = _open_editors_bot(config, editorial, redis, consumer, editors, redactor)
+            bot = _open_editors_bot(config, editorial, redis, consumer, editors, redactor, web)
             if bot is not None:
                 stack.push_async_callback(bot.close)
+        websub = open_subscriber(config, store, fetcher)
         pollers = [
             FeedPoller(
                 feed,
@@ -225,13 +244,21 @@ async def open_app(
                 store=store,
                 submit=ingest.submit,
                 allow_private=settings.allow_private_networks,
+                pushes=websub,
             )
             for feed in config.feeds
             if feed.enabled
         ]
+        if websub is not None:
+            add_routes(web, websub, {p.feed.id: p for p in pollers})
+            stack.push_async_callback(websub.close)  # after the server stops, before the rest
+        pusher = PushConsumer(store, ingest, consumer, health)
+        recheck = PageRecheck(store, config, fetcher)
+        await web.start()
+        stack.push_async_callback(web.stop)
         yield App(
             config, platforms, redis, store, outlets, ingest, engine, leader, pollers,
-            editorial, bot, redis_url,
+            editorial, bot, redis_url, web, pusher, recheck, websub,
         )  # fmt: skip
 
 
@@ -242,6 +269,7 @@ def _open_editors_bot(
     consumer: str,
     editors: EditorsSettings | None,
     redactor: Redactor,
+    web: WebServer,
 ) -> EditorsRunner | None:
     """The editors' bot, when editors are configured and the Telegram platform is loaded
     (the bot is the channels' own Telegram bot). aiogram is imported only then."""
@@ -263,4 +291,4 @@ def _open_editors_bot(
     if settings.webhook_secret is not None:
         redactor.add(settings.webhook_secret.get_secret_value())
     bot = make_bot(token, telegram.api_base, html=True)
-    return open_editors_bot(bot, editorial, settings, config.settings, redis, consumer)
+    return open_editors_bot(bot, editorial, settings, config.settings, redis, consumer, web)

@@ -33,6 +33,9 @@ class FeedConfig(BaseModel):
     enabled: bool = True
     timeout: float = Field(20.0, gt=0, le=300)
     max_bytes: int = Field(5_000_000, ge=1024, le=100_000_000)
+    # subscribe to the hub the feed names (WebSub, bot.ingest.websub) when
+    # NEWSBOT_PUBLIC_URL is set; false: only polled
+    websub: bool = True
 
 
 class _FileConfig(BaseModel):
@@ -64,10 +67,6 @@ class Config:
             if channel.id in channel_ids and channel.approval:
                 waits[channel.id] = int((channel.approval_timeout or 0) * 1000)
         return waits
-
-    def channels_for(self, source: str) -> tuple[str, ...]:
-        """Channel ids that take an article from this feed id (or other source)."""
-        return tuple(c.id for c in self.active_channels if not c.feeds or source in c.feeds)
 
 
 def load_config(platforms: Platforms, settings: Settings | None = None, **overrides: Any) -> Config:

@@ -17,7 +17,7 @@ import aiohttp
 from bot.config import Config
 from bot.events import Event, EventType
 from bot.ingest.service import Ingest
-from bot.models import Article, Delivery, State
+from bot.models import Article, Delivery, IngestOutcome, State
 from bot.platforms import Capability, Outlet, Platforms, Post, PublishError
 from bot.preview import ChannelPreview, load_url, preview
 from bot.store import Store
@@ -134,7 +134,7 @@ class Editorial:
         settings = self.config.settings
         return await load_url(
             url, self.fetcher, allow_private=settings.allow_private_networks,
-            timeout=settings.page_timeout,
+            timeout=settings.page_timeout, timezone=settings.timezone,
         )  # fmt: skip
 
     async def _article(self, ref: str) -> tuple[Article, list[Delivery], bool]:
@@ -197,10 +197,18 @@ class Editorial:
         ]
         return article, posts
 
+    async def pending_correction(self, article_id: str, channel: str) -> Post | None:
+        """The correction of a live post that awaits the editors, if one does."""
+        return await self.store.pending_post(article_id, channel)
+
     async def next_events(
         self, consumer: str, count: int = 100, block_ms: int = 1000
     ) -> list[Event]:
         return await self.store.events.next_for_editors(consumer, count, block_ms)
+
+    async def routes(self, article_id: str) -> dict[str, tuple[bool, str, dict[str, str]]]:
+        """Why each channel was or was not chosen when the article came in."""
+        return await self.store.routes(article_id)
 
     async def queue(self, scan: int = 500) -> list[Waiting]:
         """Deliveries not settled yet, among the `scan` most recent articles, by due time."""
@@ -270,6 +278,35 @@ class Editorial:
             names = ", ".join(d.channel for d in deliveries) or "none"
             raise EditorError("no_delivery", article=article.id, channel=channel, names=names)
         return decisions
+
+    async def retract(
+        self, ref: str, channels: Sequence[str], who: str, why: str = ""
+    ) -> list[Decision]:
+        """Take an article down on `channels` (all its deliveries when empty): live posts
+        are deleted or replaced by the retraction notice, unsent ones cancelled."""
+        article, deliveries = await self.find(ref)
+        wanted = set(channels) or {d.channel for d in deliveries}
+        unknown = wanted - {d.channel for d in deliveries}
+        if unknown:
+            names = ", ".join(d.channel for d in deliveries) or "none"
+            raise EditorError("no_delivery", article=article.id, channel=min(unknown), names=names)
+        cause = f"retracted by {who}" + (f": {why}" if why else "")
+        decisions = []
+        for d in deliveries:
+            if d.channel in wanted:
+                applied, state = await self.store.retract(article.id, d.channel, cause)
+                decisions.append(Decision(d.channel, applied, state))
+        return decisions
+
+    async def refresh(self, ref: str, who: str) -> tuple[Article, list[Delivery], bool]:
+        """Read a known article's page again; a change corrects its posts (each channel's
+        `on_update`). (article, deliveries, changed?)."""
+        article, _deliveries = await self.find(ref)
+        fetched = await self.fetch(article.url)
+        fresh = replace(fetched, id=article.id, url=article.url, source=article.source)
+        result = await self.ingest.submit(fresh, enriched=True, cause=f"/refresh by {who}")
+        changed = result.outcome is not IngestOutcome.DUPLICATE
+        return fresh, await self.store.deliveries(article.id), changed
 
     async def pause(self, who: str) -> None:
         await self.store.editors.set_paused(who)

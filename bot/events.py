@@ -19,6 +19,8 @@ class EventType(StrEnum):
     ARTICLE_UPDATED = "article_updated"  # a known article's content changed
     ARTICLE_KNOWN = "article_known"  # remembered without deliveries (a feed's backfill)
     FEED_FAILING = "feed_failing"  # a feed failed FEED_ALERT_STREAK polls in a row
+    EDIT_PROPOSED = "edit_proposed"  # a correction of a posted article awaits the editors
+    ARTICLE_GONE = "article_gone"  # a posted article's page answers 410, or 404 twice
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,10 +14,12 @@ from typing import Any
 
 from bot.states import State
 
-__all__ = ["Article", "Delivery", "IngestOutcome", "IngestResult", "State", "Transition"]
+__all__ = [
+    "Article", "Delivery", "IngestOutcome", "IngestResult", "State", "Transition", "Version",
+]  # fmt: skip
 
 
-_TIMES = ("published_at", "updated_at")
+_TIMES = ("published_at", "updated_at", "publish_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +42,28 @@ class Article:
     # What ingest had to change, for the editors: (code, detail), e.g. an image
     # refused or a field capped (bot.content.guard), bytes a feed could not decode.
     notes: tuple[tuple[str, str], ...] = ()
+    publish_at: datetime | None = None  # an embargo: no channel posts it before this
+    breaking: bool = False  # skips quiet hours, delay and spacing
 
     def content_hash(self) -> str:
-        """Hash of what a subscriber sees: a change is an update, never a new post."""
+        """Hash of what a subscriber sees (title, lead, image, tags): a change is a
+        correction, never a new post. Prefixed "2:"; hashes stored before tags counted
+        have no prefix (legacy_content_hash), so an upgrade edits nothing by itself."""
+        fields = [self.title, self.lead, self.image or "", list(self.tags)]
+        blob = json.dumps(fields, ensure_ascii=False)
+        return "2:" + hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def legacy_content_hash(self) -> str:
         blob = json.dumps([self.title, self.lead, self.image or ""], ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def has_content_hash(self, stored: str | None) -> bool:
+        """Whether `stored` (an article's hash in Redis) is this content's, either form."""
+        if stored is None:
+            return False
+        return stored == (
+            self.content_hash() if stored.startswith("2:") else self.legacy_content_hash()
+        )
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -64,6 +83,16 @@ class Article:
         data["tags"] = tuple(data.get("tags") or ())
         data["notes"] = tuple((str(c), str(d)) for c, d in data.get("notes") or ())
         return cls(**data)
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One version a delivery published: the first post, a correction, the retraction."""
+
+    number: int
+    at_ms: int
+    by: str  # who or what caused it ("published", "feed profit", "/refresh by @ed"...)
+    text: str  # as sent ("" for a post that was deleted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +121,18 @@ class Delivery:
     created_ms: int = 0
     updated_ms: int = 0
     history: list[Transition] = field(default_factory=list)
+    versions: list[Version] = field(default_factory=list)
+    wait: str = ""  # why a planned delivery waits (embargo, delay, quiet hours)
+    correction_waits: bool = False  # a correction awaits the editors' decision
 
     @classmethod
     def from_hash(cls, article_id: str, channel: str, raw: dict[str, str]) -> Delivery:
         history = [Transition(*row) for row in json.loads(raw.get("history") or "[]")]
+        versions = [
+            Version(int(v.get("v", 0)), int(v.get("at", 0)), str(v.get("by", "")),
+                    str(v.get("text", "")))
+            for v in json.loads(raw.get("versions") or "[]")
+        ]  # fmt: skip
         return cls(
             article_id=article_id,
             channel=channel,
@@ -110,6 +147,9 @@ class Delivery:
             created_ms=int(raw.get("created_at") or 0),
             updated_ms=int(raw.get("updated_at") or 0),
             history=history,
+            versions=versions,
+            wait=raw.get("wait", ""),
+            correction_waits=raw.get("pending_mode") == "approve",
         )
 
     @property

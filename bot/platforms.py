@@ -26,14 +26,21 @@ import json
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import aiohttp
-from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings
 
+from bot.channels import READ_MORE, RETRACTED_TEXT, ChannelConfig, Localized, localized
 from bot.content.warnings import EditorWarning
 from bot.models import Article
+
+__all__ = [
+    "READ_MORE", "RETRACTED_TEXT", "Capability", "ChannelConfig", "FailureKind", "LinkPreview",
+    "Localized", "Outcome", "OutcomeRule", "Outlet", "Platform", "PlatformCall",
+    "PlatformContext", "PlatformHandle", "Platforms", "Post", "PostFormat", "PublishError",
+    "Publisher", "RateLimit", "Receipt", "UnknownKind", "load_platforms", "localized", "vars_of",
+]  # fmt: skip
 
 
 class Outcome(StrEnum):
@@ -71,7 +78,8 @@ class Capability(StrEnum):
 
     RECONCILE = "reconcile"  # find the post an ambiguous attempt may have made
     DELETE = "delete"
-    EDIT = "edit"
+    EDIT = "edit"  # change a post in place (a correction, a retraction notice)
+    SILENT = "silent"  # post without notifying the subscribers (quiet hours)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,33 +214,7 @@ class RateLimit:
     per_second: float
     burst: int = 1
     reserve: bool = True
-
-
-class ChannelConfig(BaseModel):
-    """Settings every channel has; platforms subclass it with their own keys."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
-    kind: str
-    enabled: bool = True
-    feeds: tuple[str, ...] = ()  # feed ids this channel takes; empty = every feed
-    # After an ambiguous answer on a platform that cannot reconcile (Telegram cannot
-    # list a channel's posts): send again, accepting a rare duplicate, or hold the
-    # delivery for the editors. Platforms that can reconcile always check.
-    ambiguous: Literal["resend", "hold"] = "resend"
-    # Editors approve each post first; with a timeout (seconds) a post nobody decided
-    # on goes out by itself.
-    approval: bool = False
-    approval_timeout: float | None = Field(None, gt=0, le=7 * 86400)
-    # The post: a Jinja2 template, inline or from a file (`template_file`, read by the
-    # config loader), else the platform's default.
-    template: str | None = Field(None, max_length=20_000)
-    read_more: str = Field("Читать далее", min_length=1, max_length=64)
-    hashtags: int = Field(8, ge=0, le=30)  # at most this many of the article's tags
-    utm: dict[str, str] = Field(default_factory=dict)  # added to the article's link
-    signature: str = Field("", max_length=200)
-    summary_max: int = Field(700, ge=0, le=4000)  # code points of the summary, at most
+    spacing: bool = False  # a channel's min_spacing: only checked, and not for breaking news
 
 
 @dataclass(slots=True)
@@ -256,7 +238,14 @@ class Publisher(Protocol):
         """The buckets a post to this channel draws from; the channel's own first."""
         ...
 
-    async def publish(self, post: Post) -> Receipt: ...
+    async def publish(self, post: Post, *, silent: bool = False) -> Receipt:
+        """Post it; `silent` (SILENT): without notifying the subscribers."""
+        ...
+
+    async def edit(self, remote_id: str, previous: Post, new: Post) -> Receipt:
+        """Replace the post `remote_id` (made from `previous`) by `new` (EDIT); a post
+        already showing `new` is a success. Never creates a second post."""
+        ...
 
     async def find_existing(self, post: Post, since_ms: int) -> Receipt | None:
         """The post this one made since `since_ms`, if the platform shows one (RECONCILE)."""
@@ -286,8 +275,8 @@ class Outlet:
     def can(self, capability: Capability) -> bool:
         return capability in self.platform.capabilities
 
-    def render(self, article: Article) -> Post:
-        return self.platform.render(article, self.channel)
+    def render(self, article: Article, like: Post | None = None) -> Post:
+        return self.platform.render(article, self.channel, like)
 
 
 class Platform(Protocol):
@@ -306,7 +295,10 @@ class Platform(Protocol):
     @property
     def outcomes(self) -> Sequence[OutcomeRule]: ...
 
-    def render(self, article: Article, channel: ChannelConfig) -> Post: ...
+    def render(self, article: Article, channel: ChannelConfig, like: Post | None = None) -> Post:
+        """`like`: the live post an edit will replace, whose form (a photo, a link
+        post...) the edit must keep."""
+        ...
 
     def with_text(self, post: Post, text: str) -> Post: ...
 
@@ -344,7 +336,7 @@ class Platforms:
             raise UnknownKind(f"unknown kind {kind!r}: use one of {known}") from None
 
     def render(self, article: Article, channel: ChannelConfig) -> Post:
-        return self.get(channel.kind).render(article, channel)
+        return self.get(channel.kind).render(article, channel, None)
 
 
 def load_platforms(modules: Sequence[str]) -> Platforms:

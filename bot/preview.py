@@ -22,6 +22,7 @@ from bot.content.extract import extract_page
 from bot.content.guard import vet
 from bot.models import Article
 from bot.platforms import ChannelConfig, Platforms, Post, PostFormat, vars_of
+from bot.routing import route
 from bot.text import shorten
 from bot.urls import BadUrlError, canonical_url, clean_url
 
@@ -53,6 +54,10 @@ class ChannelPreview:
     error: str = ""  # the channel cannot render this article: why
     article_id: str = ""
     published: str | None = None  # ISO 8601 with the page's offset
+    routed: bool = True  # the channel's routing takes the article (bot.routing)
+    route: str = ""  # why it does or does not
+    route_code: str = ""
+    route_values: dict[str, str] = field(default_factory=dict)
     post: Post | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -61,35 +66,30 @@ class ChannelPreview:
         return data
 
 
-def default_channels(platforms: Platforms | None = None) -> tuple[ChannelConfig, ...]:
+def default_channels(platforms: Platforms) -> tuple[ChannelConfig, ...]:
     """A channel of each platform with every default: previews without a config file
     show what a new installation would post."""
-    return tuple(p.example_channel() for p in platforms or _default_platforms())
+    return tuple(p.example_channel() for p in platforms)
 
 
 def preview(
-    article: Article, channels: Sequence[ChannelConfig], platforms: Platforms | None = None
+    article: Article, channels: Sequence[ChannelConfig], platforms: Platforms
 ) -> list[ChannelPreview]:
-    found = platforms or _default_platforms()
-    return [preview_channel(article, channel, found) for channel in channels]
-
-
-def _default_platforms() -> Platforms:
-    from bot.app import default_platforms  # the composition root loads platforms
-
-    return default_platforms()
+    return [preview_channel(article, channel, platforms) for channel in channels]
 
 
 def preview_channel(
     article: Article, channel: ChannelConfig, platforms: Platforms
 ) -> ChannelPreview:
     published = article.published_at.isoformat() if article.published_at else None
+    found = route(article, channel)
     try:
         post = platforms.render(article, channel)
     except ValueError as exc:
         return ChannelPreview(
             channel.id, channel.kind, "", "", None, None, article.url, None, 0, 0,
-            error=str(exc), article_id=article.id, published=published,
+            error=str(exc), article_id=article.id, published=published, routed=found.chosen,
+            route=found.reason, route_code=found.code, route_values=found.values,
         )  # fmt: skip
     return ChannelPreview(
         channel=channel.id,
@@ -107,11 +107,20 @@ def preview_channel(
         article_id=article.id,
         published=published,
         post=post,
+        routed=found.chosen,
+        route=found.reason,
+        route_code=found.code,
+        route_values=found.values,
     )
 
 
 async def load_url(
-    url: str, session: aiohttp.ClientSession, *, allow_private: bool, timeout: float = 15
+    url: str,
+    session: aiohttp.ClientSession,
+    *,
+    allow_private: bool,
+    timeout: float = 15,
+    timezone: str | None = None,
 ) -> Article:
     """The article at an http(s) URL, fetched under the fetcher's rules, vetted."""
     shown = shorten(url, ECHO_CHARS)
@@ -125,7 +134,7 @@ async def load_url(
     try:
         page = await fetch_page(
             stub, session, allow_private=allow_private, timeout=timeout,
-            max_bytes=MAX_FILE_BYTES,
+            max_bytes=MAX_FILE_BYTES, timezone=timezone,
         )  # fmt: skip
     except EnrichmentError as exc:
         raise PreviewError(f"{shown}: {shorten(str(exc), ECHO_CHARS)}: check the address, "
@@ -134,13 +143,20 @@ async def load_url(
 
 
 async def load_article(
-    ref: str, session: aiohttp.ClientSession, *, allow_private: bool, timeout: float = 15
+    ref: str,
+    session: aiohttp.ClientSession,
+    *,
+    allow_private: bool,
+    timeout: float = 15,
+    timezone: str | None = None,
 ) -> Article:
     """The article at an http(s) URL or in a saved HTML file: `newsbot preview` only.
     The editors' bot never reads the server's disk (it calls load_url)."""
     if ref.startswith(("http://", "https://")):
-        return await load_url(ref, session, allow_private=allow_private, timeout=timeout)
-    article = await asyncio.to_thread(_article_from_file, Path(ref))
+        return await load_url(
+            ref, session, allow_private=allow_private, timeout=timeout, timezone=timezone
+        )
+    article = await asyncio.to_thread(_article_from_file, Path(ref), timezone)
     problem = url_problem(article.url, allow_private=allow_private)
     if problem is not None:
         raise PreviewError(f"{ref} names the address {article.url}, which may not be posted: "
@@ -148,7 +164,7 @@ async def load_article(
     return await vet(article, allow_private=allow_private)
 
 
-def _article_from_file(path: Path) -> Article:
+def _article_from_file(path: Path, timezone: str | None = None) -> Article:
     try:
         raw = path.read_bytes()[: MAX_FILE_BYTES + 1]
     except OSError as exc:
@@ -158,7 +174,7 @@ def _article_from_file(path: Path) -> Article:
         ) from None
     if len(raw) > MAX_FILE_BYTES:
         raise PreviewError(f"{path} is over {MAX_FILE_BYTES // 1_000_000} MB: is it an article?")
-    page = extract_page(raw, path.resolve().as_uri())
+    page = extract_page(raw, path.resolve().as_uri(), timezone=timezone)
     if not page.has_text and not page.title:
         raise PreviewError(f"{path} has no article text: is it an HTML page?")
     try:

@@ -50,9 +50,21 @@ class Settings(BaseSettings):
     )
     retry_max_seconds: float = Field(900.0, validation_alias="NEWSBOT_RETRY_MAX_SECONDS", gt=0)
     timezone: str = Field("Asia/Almaty", validation_alias="NEWSBOT_TIMEZONE")
+    # Posted articles' pages are checked again this often (each channel's recheck_hours
+    # long), at most recheck_per_minute pages a minute; 0 turns the recheck off.
+    recheck_seconds: float = Field(600.0, validation_alias="NEWSBOT_RECHECK_SECONDS", ge=0)
+    recheck_per_minute: float = Field(
+        30.0, validation_alias="NEWSBOT_RECHECK_PER_MINUTE", gt=0, le=6000
+    )
     # The service's own HTTP server (the editors' bot's webhook, later more).
     http_host: str = Field("127.0.0.1", validation_alias="NEWSBOT_HTTP_HOST")
     http_port: int = Field(8080, validation_alias="NEWSBOT_HTTP_PORT", ge=0, le=65535)
+    # CMS pushes (POST /ingest) are signed with this; unset: the endpoint is off (401).
+    ingest_secret: SecretStr | None = Field(None, validation_alias="NEWSBOT_INGEST_SECRET")
+    # The address the world reaches this server at (WebSub callbacks); unset: no WebSub.
+    public_url: str | None = Field(
+        None, validation_alias="NEWSBOT_PUBLIC_URL", pattern=r"^https?://[^\s/]+(/\S*)?$"
+    )
     # The platform modules the composition root loads (each exposes PLATFORM).
     platforms: str = Field(
         "publishers.telegram,publishers.facebook",

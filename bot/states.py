@@ -23,7 +23,10 @@ class State(StrEnum):
     HELD = "held"  # ambiguous on a channel whose policy is to ask the editors
     FAILED = "failed"
     CANCELLED = "cancelled"
-    DELETED = "deleted"  # posted, then retracted by an editor
+    DELETED = "deleted"  # posted, then deleted by an editor's /delete
+    EDITING = "editing"  # posted; a correction waits or is in flight (the post is live)
+    RETRACTING = "retracting"  # posted; its retraction waits or is in flight
+    RETRACTED = "retracted"  # taken down: deleted, or replaced by the retraction notice
 
     @property
     def is_final(self) -> bool:
@@ -34,8 +37,16 @@ class State(StrEnum):
         """Nothing more happens without an editor: final, or held for a decision."""
         return self in FINAL_STATES or self is State.HELD
 
+    @property
+    def is_live(self) -> bool:
+        """A post exists on the platform (it may be changing)."""
+        return self in LIVE_STATES
 
-FINAL_STATES = frozenset({State.SENT, State.FAILED, State.CANCELLED, State.DELETED})
+
+FINAL_STATES = frozenset(
+    {State.SENT, State.FAILED, State.CANCELLED, State.DELETED, State.RETRACTED}
+)
+LIVE_STATES = frozenset({State.SENT, State.EDITING, State.RETRACTING})  # a post exists
 NEW = ""  # the state of a delivery that does not exist yet
 
 S = State
@@ -49,12 +60,19 @@ TRANSITIONS: Mapping[str, frozenset[State]] = {
     # failed after max_crashes)
     S.SENDING: frozenset({S.SENT, S.RETRY_WAIT, S.AMBIGUOUS, S.HELD, S.FAILED, S.QUEUED}),
     S.RETRY_WAIT: frozenset({S.QUEUED, S.CANCELLED}),  # promote; cancel
-    S.AMBIGUOUS: frozenset({S.QUEUED}),  # promote: checked or resent on the next attempt
+    # promote: checked or resent on the next attempt; cancel (a retraction)
+    S.AMBIGUOUS: frozenset({S.QUEUED, S.CANCELLED}),
     S.HELD: frozenset({S.QUEUED, S.SENT, S.CANCELLED}),  # resend or retry; confirm; cancel
     S.FAILED: frozenset({S.QUEUED}),  # retry
     S.CANCELLED: frozenset({S.QUEUED}),  # retry
-    S.SENT: frozenset({S.DELETED}),  # deleted by an editor
+    # deleted by an editor's /delete; a correction planned; a retraction planned
+    S.SENT: frozenset({S.DELETED, S.EDITING, S.RETRACTING}),
+    # edited (or the edit failed: the post keeps its last version); tried again; retracted
+    S.EDITING: frozenset({S.SENT, S.EDITING, S.RETRACTING}),
+    # taken down; impossible (the post stays, the editors are told); tried again
+    S.RETRACTING: frozenset({S.RETRACTED, S.SENT, S.RETRACTING}),
     S.DELETED: frozenset(),
+    S.RETRACTED: frozenset(),
 }
 
 

@@ -24,7 +24,12 @@ from bot.events import Event, EventType
 from bot.platforms import FailureKind, PostFormat
 from bot.states import State
 from bot.text import shorten
-from handlers.approval import approval_keyboard, held_keyboard
+from handlers.approval import (
+    approval_keyboard,
+    correction_keyboard,
+    gone_keyboard,
+    held_keyboard,
+)
 from handlers.texts import Texts
 
 log = structlog.get_logger("alerts")
@@ -78,7 +83,7 @@ class Notifier:
             try:
                 alerts += await self._alerts_of(event)
             except Exception:  # one bad event must not lose the rest of the batch
-                log.exception("alert failed", event=event.type.value)
+                log.exception("alert failed", event_type=event.type.value)
         for article_id, channels in approvals.items():
             try:
                 await self.ask_approval(article_id, channels)
@@ -91,6 +96,16 @@ class Notifier:
             return [await self.held(event.article_id, event.channel)]
         if event.type is EventType.STATE and event.state == State.FAILED:
             return [(await self.failed(event.article_id, event.channel, event.failure), None)]
+        if event.type is EventType.STATE and event.state == State.SENT and event.failure:
+            # a correction or a retraction the platform refused: the post stays as it was
+            return [(await self.op_failed(event.article_id, event.channel), None)]
+        if event.type is EventType.EDIT_PROPOSED:
+            return [await self.correction(event.article_id, event.channel, event.note)]
+        if event.type is EventType.ARTICLE_GONE:
+            title = await self._title(event.article_id)
+            text = self.texts("gone_alert", why=html.escape(event.note),
+                              article=event.article_id, title=title)  # fmt: skip
+            return [(text, gone_keyboard(event.article_id, self.texts))]
         if event.type is EventType.FEED_FAILING:
             text = self.texts(
                 "feed_failing", feed=html.escape(event.feed), count=event.attempt,
@@ -154,18 +169,36 @@ class Notifier:
                           title=title)  # fmt: skip
         return text, held_keyboard(article_id, channel, self.texts)
 
-    async def failed(self, article_id: str, channel: str, failure: FailureKind | None) -> str:
-        title = error = ""
+    async def _title_and_error(self, article_id: str, channel: str) -> tuple[str, str]:
+        """The article's title and the delivery's last error, escaped ("" when gone)."""
         try:
             article, delivery, _post = await self.editorial.post_of(article_id, channel)
-            title, error = html.escape(article.title[:100]), html.escape(delivery.last_error[:300])
         except EditorError:
-            pass
+            return "", ""
+        return html.escape(article.title[:100]), html.escape(delivery.last_error[:300])
+
+    async def failed(self, article_id: str, channel: str, failure: FailureKind | None) -> str:
+        title, error = await self._title_and_error(article_id, channel)
         if failure is not None and failure.is_access:
             return self.texts("access_alert", channel=html.escape(channel), kind=failure.value,
                               error=error, article=article_id)  # fmt: skip
         return self.texts("failed_alert", channel=html.escape(channel), article=article_id,
                           title=title, error=error)  # fmt: skip
+
+    async def op_failed(self, article_id: str, channel: str) -> str:
+        title, error = await self._title_and_error(article_id, channel)
+        return self.texts("op_failed_alert", channel=html.escape(channel), article=article_id,
+                          title=title, error=error)  # fmt: skip
+
+    async def correction(self, article_id: str, channel: str, cause: str) -> tuple[str, Any]:
+        """A correction awaiting the editors: the post as it would become, with buttons."""
+        pending = await self.editorial.pending_correction(article_id, channel)
+        head = self.texts("correction", channel=html.escape(channel), article=article_id,
+                          cause=html.escape(cause))  # fmt: skip
+        body = ""
+        if pending is not None:
+            body = pending.text if pending.format is PostFormat.HTML else html.escape(pending.text)
+        return f"{head}\n\n{body}".strip(), correction_keyboard(article_id, channel, self.texts)
 
     async def _title(self, article_id: str) -> str:
         try:

@@ -30,8 +30,9 @@ from bot.store import now_ms
 from handlers.texts import Texts
 
 DELAY_MS = 3600 * 1000
-# Buttons that are a decision of bot/lua/decide.lua, under the same name ("edit" asks first).
-ACTIONS = frozenset({"approve", "skip", "delay", "resend", "confirm"})
+# Buttons that are a decision of bot/store/lua/decide.lua, under the same name ("edit"
+# asks first; "retract" takes the whole article down).
+ACTIONS = frozenset({"approve", "skip", "delay", "resend", "confirm", "edit_apply", "edit_keep"})
 
 
 class Decide(CallbackData, prefix="d"):
@@ -67,6 +68,40 @@ def held_keyboard(article_id: str, channel: str, texts: Texts) -> InlineKeyboard
             callback_data=Decide(action=action, article=article_id, channel=channel),
         )
     return kb.as_markup()
+
+
+def correction_keyboard(article_id: str, channel: str, texts: Texts) -> InlineKeyboardMarkup:
+    """A proposed correction of a live post (`on_update = "approve"`): apply or keep."""
+    kb = InlineKeyboardBuilder()
+    for action, label in (("edit_apply", "apply_edit"), ("edit_keep", "keep_post")):
+        kb.button(
+            text=texts(label),
+            callback_data=Decide(action=action, article=article_id, channel=channel),
+        )
+    return kb.as_markup()
+
+
+def gone_keyboard(article_id: str, texts: Texts) -> InlineKeyboardMarkup:
+    """An article whose page is gone: retract it everywhere."""
+    kb = InlineKeyboardBuilder()
+    kb.button(
+        text=texts("retract_button"),
+        callback_data=Decide(action="retract", article=article_id, channel=""),
+    )
+    return kb.as_markup()
+
+
+async def retract(
+    query: CallbackQuery, callback_data: Decide, editorial: Editorial, texts: Texts, who: str
+) -> None:
+    decisions = await editorial.retract(callback_data.article, [], who, "its page is gone")
+    await query.answer()
+    if isinstance(query.message, Message):
+        with contextlib.suppress(TelegramBadRequest):
+            await query.message.edit_reply_markup(reply_markup=None)
+        lines = [texts("applied", channel=html.escape(d.channel), state=d.state)
+                 for d in decisions]  # fmt: skip
+        await query.message.reply("\n".join(lines) or "—")
 
 
 async def start_edit(
@@ -164,5 +199,6 @@ def make_router() -> Router:
     router = Router(name="approval")
     router.callback_query.register(start_edit, Decide.filter(F.action == "edit"))
     router.callback_query.register(decide, Decide.filter(F.action.in_(ACTIONS)))
+    router.callback_query.register(retract, Decide.filter(F.action == "retract"))
     router.message.register(take_text, Editing.text, F.text, ~F.text.startswith("/"))
     return router

@@ -23,12 +23,12 @@ from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.types import Message, TelegramObject
-from aiohttp import web
 from redis.asyncio import Redis
 
 from bot.editorial import EditorError, Editorial
 from bot.preview import PreviewError
 from bot.settings import Settings
+from bot.web import WebServer
 from handlers import approval, commands
 from handlers.access import EditorsOnly
 from handlers.alerts import Notifier
@@ -42,10 +42,8 @@ log = structlog.get_logger("editors_bot")
 
 @dataclass(frozen=True, slots=True)
 class Webhook:
-    url: str  # the public URL Telegram posts to
+    url: str  # the public URL Telegram posts to (a TLS proxy forwards it to our server)
     secret: str = field(repr=False)
-    host: str  # where this process listens (behind the TLS proxy)
-    port: int
 
 
 @dataclass(slots=True)
@@ -54,7 +52,6 @@ class EditorsBot:
     dispatcher: Dispatcher
     notifier: Notifier
     webhook: Webhook | None = None
-    bound_port: int = 0  # the webhook server's port once listening (0 in the settings: any)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Take updates (long polling, or the webhook) and tell the editors' chat what
@@ -99,23 +96,12 @@ class EditorsBot:
                 await polling
 
     async def _serve(self, stop: asyncio.Event, hook: Webhook) -> None:
-        """A request without the right X-Telegram-Bot-Api-Secret-Token gets 401, a
-        body that is not an update 400; neither is processed (handlers.webhook)."""
-        app = web.Application()
-        handler = CheckedRequestHandler(self.dispatcher, self.bot, secret_token=hook.secret)
-        handler.register(app, path=urlsplit(hook.url).path or "/")
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, hook.host, hook.port)
-            await site.start()
-            self.bound_port = runner.addresses[0][1]
-            await self.bot.set_webhook(
-                hook.url, secret_token=hook.secret, allowed_updates=["message", "callback_query"]
-            )
-            await stop.wait()
-        finally:
-            await runner.cleanup()
+        """The route is on the service's HTTP server (every process answers it: the
+        bot's state is in Redis); the leader tells Telegram where to post."""
+        await self.bot.set_webhook(
+            hook.url, secret_token=hook.secret, allowed_updates=["message", "callback_query"]
+        )
+        await stop.wait()
 
     async def close(self) -> None:
         await self.bot.session.close()
@@ -169,6 +155,7 @@ def open_editors_bot(
     core: Settings,
     redis: Redis,
     consumer: str,
+    web: WebServer,
 ) -> EditorsBot:
     bot.session.middleware(FitMessages())  # every reply and alert fits, or goes as plain text
     dispatcher = build_dispatcher(editorial, settings, core.timezone, redis)
@@ -177,5 +164,9 @@ def open_editors_bot(
     webhook = None
     if settings.webhook_url and settings.webhook_secret is not None:
         secret = settings.webhook_secret.get_secret_value()
-        webhook = Webhook(settings.webhook_url, secret, core.http_host, core.http_port)
+        webhook = Webhook(settings.webhook_url, secret)
+        # a request without the right X-Telegram-Bot-Api-Secret-Token gets 401, a body
+        # that is not an update 400; neither is processed (handlers.webhook)
+        handler = CheckedRequestHandler(dispatcher, bot, secret_token=secret)
+        web.add("POST", urlsplit(settings.webhook_url).path or "/", handler.handle)
     return EditorsBot(bot, dispatcher, notifier, webhook)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,9 +12,11 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import ErrorEvent, Message
 
 from bot.editorial import Decision, Editorial
-from bot.models import Delivery
+from bot.models import Delivery, Version
 from bot.platforms import PostFormat
 from bot.preview import ChannelPreview
+from bot.states import State
+from bot.text import shorten
 from handlers.texts import USAGE, Texts
 
 MESSAGE_LIMIT = 4000  # a reply is cut into messages below Telegram's 4,096
@@ -36,6 +39,16 @@ def delivery_line(d: Delivery, texts: Texts, timezone: str) -> str:
     return " · ".join(parts)
 
 
+def version_line(v: Version, texts: Texts, timezone: str) -> str:
+    """One published version under its delivery: number, time, cause, its text's start."""
+    shown = html.escape(shorten(plain_of(v.text), 80)) if v.text else texts("deleted_post")
+    return f"  v{v.number} · {when(v.at_ms, timezone)} · {html.escape(v.by)} · {shown}"
+
+
+def plain_of(text: str) -> str:
+    return html.unescape(re.sub(r"<[^<>]*>", "", text))
+
+
 def decision_lines(decisions: list[Decision], texts: Texts) -> str:
     lines = []
     for d in decisions:
@@ -46,8 +59,9 @@ def decision_lines(decisions: list[Decision], texts: Texts) -> str:
     return "\n".join(lines)
 
 
-def preview_text(p: ChannelPreview) -> str:
+def preview_text(p: ChannelPreview, texts: Texts) -> str:
     head = f"<b>{html.escape(p.channel)}</b> · {p.method} · {p.length}/{p.limit}"
+    head += f"\n{'✓' if p.routed else '✗'} {html.escape(texts.route(p.route_code, p.route_values))}"
     if p.error or p.post is None:
         return f"{head}\n{html.escape(p.error)}"
     body = p.post.text if p.post.format is PostFormat.HTML else html.escape(p.post.text)
@@ -121,7 +135,7 @@ async def preview(
         return
     _article, previews = await editorial.preview(args[0])
     for p in previews:
-        await reply(message, preview_text(p))
+        await reply(message, preview_text(p, texts))
 
 
 async def status(
@@ -136,7 +150,12 @@ async def status(
     paused = await editorial.paused_by()
     if paused:
         lines.append(texts("paused_note", who=html.escape(paused)))
-    lines += [delivery_line(d, texts, timezone) for d in deliveries]
+    for d in deliveries:
+        lines.append(delivery_line(d, texts, timezone))
+        lines += [version_line(v, texts, timezone) for v in d.versions]
+    for channel, (chosen, code, values) in (await editorial.routes(article.id)).items():
+        why = html.escape(texts.route(code, values))
+        lines.append(f"{'✓' if chosen else '✗'} {html.escape(channel)}: {why}")
     await reply(message, "\n".join(lines))
 
 
@@ -152,6 +171,8 @@ async def queue(message: Message, editorial: Editorial, texts: Texts, timezone: 
     for w in waiting:
         title = html.escape(w.article.title[:80])
         due = when(w.due_ms, timezone) if w.due_ms else texts("now")
+        if w.delivery.wait and w.delivery.state is State.QUEUED:
+            due += f" ({texts.wait(w.delivery.wait)})"
         lines.append(
             f"<code>{w.article.id}</code> {html.escape(w.delivery.channel)}: "
             f"{w.delivery.state.value} · {texts('due')} {due} · {title}"
@@ -191,6 +212,31 @@ async def delete(
     message: Message, command: CommandObject, editorial: Editorial, texts: Texts, who: str
 ) -> None:
     await _decide(message, command, editorial, texts, who, "delete")
+
+
+async def retract(
+    message: Message, command: CommandObject, editorial: Editorial, texts: Texts, who: str
+) -> None:
+    args = split_args(command)
+    if not args:
+        await usage(message, texts, "retract")
+        return
+    decisions = await editorial.retract(args[0], args[1:], who)
+    await reply(message, decision_lines(decisions, texts))
+
+
+async def refresh(
+    message: Message, command: CommandObject, editorial: Editorial, texts: Texts, who: str,
+    timezone: str,
+) -> None:  # fmt: skip
+    args = split_args(command)
+    if len(args) != 1:
+        await usage(message, texts, "refresh")
+        return
+    article, deliveries, changed = await editorial.refresh(args[0], who)
+    head = texts("refreshed" if changed else "unchanged", title=html.escape(article.title))
+    lines = [head, *(delivery_line(d, texts, timezone) for d in deliveries)]
+    await reply(message, "\n".join(lines))
 
 
 async def pause(message: Message, editorial: Editorial, texts: Texts, who: str) -> None:
@@ -252,6 +298,8 @@ def make_router() -> Router:
     router.message.register(retry, Command("retry"))
     router.message.register(cancel, Command("cancel"))
     router.message.register(delete, Command("delete"))
+    router.message.register(retract, Command("retract"))
+    router.message.register(refresh, Command("refresh"))
     router.message.register(pause, Command("pause"))
     router.message.register(resume, Command("resume"))
     router.message.register(channels, Command("channels"))

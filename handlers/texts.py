@@ -6,7 +6,10 @@ putting it into HTML.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
+
+from bot.routing import explain
 
 HELP_RU = """<b>Команды</b>
 /post URL|ID [канал ...] — опубликовать статью сейчас
@@ -16,6 +19,8 @@ HELP_RU = """<b>Команды</b>
 /retry ID [канал] — повторить неудавшуюся или отменённую публикацию
 /cancel ID [канал] — отменить ещё не отправленную
 /delete ID [канал] — удалить опубликованное (Telegram — в течение 48 часов)
+/retract ID [канал ...] — снять статью (удалить или заменить уведомлением)
+/refresh ID — перечитать страницу статьи и исправить посты
 /pause, /resume — остановить и возобновить все публикации
 /channels — каналы и их здоровье
 /stats — итоги за сегодня
@@ -28,7 +33,9 @@ HELP_EN = """<b>Commands</b>
 /queue — what is waiting: approval, scheduled, retrying, held
 /retry ID [channel] — retry a failed or cancelled delivery
 /cancel ID [channel] — cancel one not sent yet
-/delete ID [channel] — retract a post (Telegram: within 48 hours)
+/delete ID [channel] — delete a post (Telegram: within 48 hours)
+/retract ID [channel ...] — take an article down (deleted, or replaced by a notice)
+/refresh ID — read the article's page again and correct its posts
 /pause, /resume — stop and restart every delivery
 /channels — the channels and their health
 /stats — today's counts
@@ -61,6 +68,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "send_text": "Пришлите новый текст поста для {channel} одним сообщением.",
         "text_accepted": "Текст для {channel} принят.",
         "stats_empty": "Сегодня статей не было.",
+        "refreshed": "Статья изменилась, посты исправляются: {title}",
+        "unchanged": "Статья не изменилась: {title}",
+        "deleted_post": "(удалён)",
+        "correction": "✏️ Исправление для {channel} · <code>{article}</code> ({cause})",
+        "apply_edit": "Исправить пост",
+        "keep_post": "Оставить как есть",
+        "retract_button": "Снять статью",
+        "gone_alert": "🗑 Страница статьи недоступна ({why}) · <code>{article}</code> {title}",
+        "op_failed_alert": "❌ <b>{channel}</b>: не удалось изменить пост · <code>{article}</code> "
+        "{title}: {error}",
         "feed_failing": "⚠️ Лента <b>{feed}</b>: {count} неудачных опросов подряд: {error}",
         "storm": "🚨 {count} оповещений сразу:",
         "and_more": "… и ещё {count}",
@@ -107,6 +124,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "send_text": "Send the new text of the post for {channel} as one message.",
         "text_accepted": "Text for {channel} accepted.",
         "stats_empty": "No articles today.",
+        "refreshed": "The article changed; its posts are being corrected: {title}",
+        "unchanged": "The article did not change: {title}",
+        "deleted_post": "(deleted)",
+        "correction": "✏️ Correction for {channel} · <code>{article}</code> ({cause})",
+        "apply_edit": "Correct the post",
+        "keep_post": "Keep it",
+        "retract_button": "Retract",
+        "gone_alert": "🗑 The article's page is gone ({why}) · <code>{article}</code> {title}",
+        "op_failed_alert": "❌ <b>{channel}</b>: the post could not be changed · "
+        "<code>{article}</code> {title}: {error}",
         "feed_failing": "⚠️ Feed <b>{feed}</b> failed {count} polls in a row: {error}",
         "storm": "🚨 {count} alerts at once:",
         "and_more": "… and {count} more",
@@ -138,6 +165,34 @@ PROBLEMS_RU = {
     "text_refused": "{reason}; пост не изменён",
 }
 
+# Why a channel was or was not chosen (bot.routing.REASONS), in Russian.
+ROUTES_RU = {
+    "every": "берёт все статьи",
+    "editor": "по просьбе редактора",
+    "matched": "подходит: {filters}",
+    "not_feed": "берёт только ленты {feeds}",
+    "not_language": "статья на языке {language}, канал берёт {wanted}",
+    "not_section": "рубрики {section!r} нет среди его рубрик",
+    "not_tags": "нет ни одного из его тегов tags_any",
+    "not_keywords": "в тексте нет его слов keywords_any",
+    "keywords_none": "в тексте есть {word!r} из его keywords_none",
+}
+# Why a planned delivery waits (bot.timing).
+WAITS = {
+    "ru": {
+        "embargo": "эмбарго",
+        "delay": "задержка",
+        "quiet": "тихие часы",
+        "spacing": "интервал между постами",
+    },
+    "en": {
+        "embargo": "embargo",
+        "delay": "delay",
+        "quiet": "quiet hours",
+        "spacing": "spacing between posts",
+    },
+}
+
 USAGE = {
     "post": "/post URL|ID [channel ...]",
     "preview": "/preview URL|ID",
@@ -145,16 +200,28 @@ USAGE = {
     "retry": "/retry ID [channel]",
     "cancel": "/cancel ID [channel]",
     "delete": "/delete ID [channel]",
+    "retract": "/retract ID [channel ...]",
+    "refresh": "/refresh ID",
 }
 
 
 class Texts:
     def __init__(self, language: str) -> None:
-        self.table = TEXTS.get(language, TEXTS["ru"])
+        self.language = language if language in TEXTS else "ru"
+        self.table = TEXTS[self.language]
         self.problems = PROBLEMS_RU if language == "ru" else {}
 
     def __call__(self, key: str, **values: Any) -> str:
         return self.table[key].format(**values)
+
+    def route(self, code: str, values: dict[str, str]) -> str:
+        """Why a channel was or was not chosen, in the editors' language."""
+        if self.language == "ru" and code in ROUTES_RU:
+            return ROUTES_RU[code].format_map(defaultdict(str, values))
+        return explain(code, values)
+
+    def wait(self, code: str) -> str:
+        return WAITS.get(self.language, WAITS["en"]).get(code, code)
 
     def problem(self, exc: Exception) -> str:
         """Why a request failed, in the editors' language when the core gave a key

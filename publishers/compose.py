@@ -31,7 +31,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from bot.content.summary import Summary, normalise, summarise, truncate
 from bot.content.warnings import EditorWarning, article_warnings, summary_warnings
 from bot.models import Article
-from bot.platforms import ChannelConfig
+from bot.platforms import ChannelConfig, localized
 
 MAX_HASHTAG_CHARS = 64  # longer "tags" are sentences, not topics
 _WORDS = re.compile(r"[^\W_]+")
@@ -94,8 +94,10 @@ def parts_for(article: Article, channel: ChannelConfig, *, link_in_text: bool = 
         title=" ".join(normalise(article.title).split()),
         summary="",
         url=with_utm(article.url, channel.utm, channel.id),
-        read_more=" ".join(channel.read_more.split()),
-        hashtags=hashtags(article.tags, channel.hashtags),
+        read_more=" ".join(localized(channel.read_more, article.lang).split()),
+        hashtags=hashtags(
+            article.tags, channel.hashtags, deny=channel.hashtags_deny, allow=channel.hashtags_allow
+        ),
         signature=normalise(channel.signature),
         section=normalise(article.section),
         site_name=normalise(article.site_name),
@@ -116,15 +118,24 @@ def hashtag(tag: str) -> str | None:
     return "#" + body
 
 
-def hashtags(tags: Sequence[str], limit: int) -> tuple[str, ...]:
-    """Up to `limit` distinct hashtags (case aside), in the article's order."""
+def hashtags(
+    tags: Sequence[str], limit: int, *, deny: Sequence[str] = (), allow: Sequence[str] = ()
+) -> tuple[str, ...]:
+    """Up to `limit` distinct hashtags (case aside), in the article's order; none of the
+    channel's `deny` list, and, when it sets `allow`, only those (compared as hashtags:
+    "TNS-Plus", "tns plus" and "#TNS_Plus" are one)."""
+    denied = {made.casefold() for made in map(hashtag, deny) if made}
+    allowed = {made.casefold() for made in map(hashtag, allow) if made}
     seen: dict[str, str] = {}
     for tag in tags:
         if len(seen) >= limit:
             break
         made = hashtag(tag)
-        if made and made.casefold() not in seen:
-            seen[made.casefold()] = made
+        if not made or made.casefold() in seen or made.casefold() in denied:
+            continue
+        if allowed and made.casefold() not in allowed:
+            continue
+        seen[made.casefold()] = made
     return tuple(seen.values())
 
 

@@ -42,6 +42,7 @@ from sandbox.records import (
     new_call,
     read_params,
 )
+from sandbox.serving import listen, unlisten
 
 VERSION_RE = re.compile(r"^v(\d+)\.(\d+)$")
 DEFAULT_SCOPES = ("pages_manage_posts", "pages_read_engagement")
@@ -136,16 +137,12 @@ class FacebookSandbox(GraphOperations):
         return app
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        self._runner = web.AppRunner(self.app(), access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, host, port).start()
-        self.base_url = f"http://{host}:{self._runner.addresses[0][1]}"
+        self._runner, self.base_url = await listen(self.app(), host, port)
         return self.base_url
 
     async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await unlisten(self._runner)
+        self._runner = None
 
     def _route(self, method: str, parts: list[str]) -> tuple[str, Operation] | None:
         if parts == ["debug_token"] and method == "GET":
@@ -243,9 +240,12 @@ class FacebookSandbox(GraphOperations):
         else:
             page = self._page_of_object(parts[0], token)
         if page.token != token:
-            if any(p.token == token for p in self.pages.values()):
-                raise no_permission_to_post() if op != "read_feed" else no_permission_to_read()
-            raise bad_token()
+            if not any(p.token == token for p in self.pages.values()):
+                raise bad_token()
+            if op in ("edit", "delete"):
+                # Another Page's post "cannot be loaded due to missing permissions".
+                raise unsupported("post" if op == "edit" else "delete", parts[0])
+            raise no_permission_to_post() if op != "read_feed" else no_permission_to_read()
         needed = "pages_read_engagement" if op.startswith("read") else "pages_manage_posts"
         if needed not in page.scopes:
             raise no_permission_to_read() if op.startswith("read") else no_permission_to_post()

@@ -2,7 +2,8 @@
 
 developers.facebook.com/docs/pages-api/posts: POST /{page-id}/feed -> {"id"},
 POST /{page-id}/photos -> {"id","post_id"}, POST /{post-id} -> {"success":true}
-(only the app that made the post may edit it), DELETE /{post-id}, GET feed;
+(only the app that made the post may edit it, only with its Page's token),
+DELETE /{post-id} -> {"success":true}, GET feed;
 GET /debug_token (docs/graph-api/reference/debug_token).
 """
 
@@ -172,13 +173,24 @@ class GraphOperations:
     # -- edit and delete -------------------------------------------------------------
 
     async def op_edit(self, params: dict[str, Any], page: Page | None, parts: list[str]) -> Any:
-        post = self.find_post(parts[0])
+        """POST /{page-post-id} with `message` (Pages API "Update a post"): the post's
+        text changes, a photo post's too (its text is the photo's caption); a new image
+        (`url`, `source`, `attached_media`) is ignored without an error, as real posts
+        keep their image (mobolic/facebook-sdk#486). Writing the same text again is a
+        success. POST /{photo-id} with `caption` is answered the same way (unverified)."""
+        object_id = parts[0]
+        post = self.find_post(object_id)
         if post is None or post.deleted or post.app_id != self.app_id:
-            raise unsupported("post", parts[0])
-        if "message" not in params and "caption" not in params:
+            raise unsupported("post", object_id)
+        names = ("message", "caption") if object_id == post.photo_id else ("message",)
+        given = next((name for name in names if name in params), None)
+        if given is None:
             raise invalid_parameter("(#100) Missing message or attachment")
-        post.edits.append({"message": post.message, "at": int(self.now())})
-        post.message = as_str(params.get("message", params.get("caption"))) or None
+        before = {"message": post.message}
+        post.message = as_str(params.get(given)) or None
+        post.edits.append(
+            {"at": int(self.now()), "before": before, "after": {"message": post.message}}
+        )
         return {"success": True}
 
     async def op_delete(self, params: dict[str, Any], page: Page | None, parts: list[str]) -> Any:

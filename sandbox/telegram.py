@@ -34,7 +34,8 @@ from sandbox.records import (
     new_call,
     read_params,
 )
-from sandbox.tgmethods import MessageMethods
+from sandbox.serving import listen, unlisten
+from sandbox.tgedits import EditMethods
 from sandbox.tgmodels import Chat, ChatRegistry, SentMessage, TgError, stable_channel_id
 from sandbox.tgupdates import UpdateQueue, WebhookDelivery
 
@@ -43,7 +44,7 @@ NOT_FOUND = TgError(404, "Not Found")
 Handler = Callable[[dict[str, Any], str], Awaitable[Any]]
 
 
-class TelegramSandbox(MessageMethods):
+class TelegramSandbox(EditMethods):
     def __init__(
         self,
         *,
@@ -80,6 +81,7 @@ class TelegramSandbox(MessageMethods):
                 "sendPhoto": self._send_photo,
                 "editMessageText": self._edit_message_text,
                 "editMessageCaption": self._edit_message_caption,
+                "editMessageMedia": self._edit_message_media,
                 "editMessageReplyMarkup": self._edit_message_reply_markup,
                 "deleteMessage": self._delete_message,
                 "getChat": self._get_chat,
@@ -159,19 +161,13 @@ class TelegramSandbox(MessageMethods):
         return app
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        self._runner = web.AppRunner(self.app(), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        bound = self._runner.addresses[0]
-        self.base_url = f"http://{host}:{bound[1]}"
+        self._runner, self.base_url = await listen(self.app(), host, port)
         return self.base_url
 
     async def close(self) -> None:
         await self.updates.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await unlisten(self._runner)
+        self._runner = None
 
     async def _not_found(self, request: web.Request) -> web.Response:
         return _answer(NOT_FOUND)

@@ -1,6 +1,7 @@
-"""The Bot API methods that touch chats and messages: send, edit, delete, getChat,
-getChatMember. Texts of errors: tdlib/telegram-bot-api `Client.cpp`
-(fail_query_with_error, check_chat, check_message) and tdlib; see docs/architecture.md "Telegram".
+"""The Bot API methods that send messages and read chats: sendMessage, sendPhoto,
+getChat, getChatMember (edits and deletes: sandbox.tgedits). Texts of errors:
+tdlib/telegram-bot-api `Client.cpp` (fail_query_with_error, check_chat, check_message)
+and tdlib; see docs/architecture.md "Telegram".
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import Any
 from sandbox.records import UploadedFile, as_bool, as_json, as_str
 from sandbox.tghtml import HtmlParseError, ParsedText
 from sandbox.tgmodels import (
-    SECONDS_48H,
     Chat,
     ChatRegistry,
     SentMessage,
@@ -141,8 +141,8 @@ class MessageMethods:
             entities=[],
             photo=None,
             parse_mode=as_str(params.get("parse_mode")) or None,
-            link_preview_options=_link_preview(params),
-            reply_markup=_json_dict(params.get("reply_markup")),
+            link_preview_options=link_preview(params),
+            reply_markup=json_dict(params.get("reply_markup")),
             disable_notification=as_bool(params.get("disable_notification")),
             date=int(self.now()),
         )
@@ -163,7 +163,7 @@ class MessageMethods:
         return message_json(msg, chat, self.bot_user(token))
 
     async def _send_photo(self, params: dict[str, Any], token: str) -> Any:
-        photo = self._photo_source(params)
+        photo = self.photo_source(params.get("photo"), params, "there is no photo in the request")
         raw = as_str(params.get("caption"))
         parsed = prepare_text(
             raw, params.get("parse_mode"), params.get("caption_entities"), caption=True
@@ -179,15 +179,17 @@ class MessageMethods:
         self._record_send(chat, msg)
         return message_json(msg, chat, self.bot_user(token))
 
-    def _photo_source(self, params: dict[str, Any]) -> str:
-        value = params.get("photo")
+    def photo_source(self, value: Any, params: dict[str, Any], missing: str) -> str:
+        """The photo a sendPhoto `photo` (or an InputMediaPhoto `media`) names: an
+        upload ("attach://<field>" or the field itself), an HTTP URL or a file_id of a
+        photo the sandbox sent; `missing` is the error when there is none."""
         if isinstance(value, str) and value.startswith("attach://"):
             value = params.get(value[len("attach://") :])
         if isinstance(value, UploadedFile):
             return f"upload:{value.filename}:{value.size}"
         source = as_str(value).strip()
         if not source:
-            raise bad_request("there is no photo in the request")
+            raise bad_request(missing)
         if source.startswith(("http://", "https://")):
             # The sandbox never fetches URLs; tests mark the ones that would fail.
             if source in self.unreachable_urls:
@@ -199,101 +201,6 @@ class MessageMethods:
             if post.photo and any(size["file_id"] == source for size in photo_sizes(post.photo)):
                 return post.photo
         raise bad_request("wrong file identifier/HTTP URL specified")
-
-    # -- edit and delete -------------------------------------------------------------
-
-    def _find_message(self, params: dict[str, Any], what: str) -> tuple[Chat, SentMessage]:
-        chat = self.resolve_chat(params.get("chat_id"))
-        try:
-            message_id = int(as_str(params.get("message_id")).strip())
-        except ValueError:
-            raise bad_request(f"{what} not found") from None
-        for post in self.posts:
-            if post.chat_id == chat.id and post.message_id == message_id and not post.deleted:
-                return chat, post
-        raise bad_request(f"{what} not found")
-
-    async def _edit_message_text(self, params: dict[str, Any], token: str) -> Any:
-        chat, msg = self._find_message(params, "message to edit")
-        self.check_write(chat)
-        if msg.method != "sendMessage":
-            raise bad_request("there is no text in the message to edit")
-        raw = as_str(params.get("text"))
-        if not raw:
-            raise bad_request("message text is empty")
-        parsed = prepare_text(raw, params.get("parse_mode"), params.get("entities"), caption=False)
-        markup = _json_dict(params.get("reply_markup"))
-        if (parsed.text, parsed.entities, markup) == (msg.text, msg.entities, msg.reply_markup):
-            raise bad_request(NOT_MODIFIED)
-        msg.edits.append(
-            {
-                "method": "editMessageText",
-                "html": msg.html,
-                "text": msg.text,
-                "entities": msg.entities,
-                "at": int(self.now()),
-            }
-        )
-        msg.text, msg.html, msg.entities, msg.reply_markup = (
-            parsed.text,
-            raw,
-            parsed.entities,
-            markup,
-        )
-        msg.link_preview_options = _link_preview(params)
-        msg.edit_date = int(self.now())
-        return message_json(msg, chat, self.bot_user(token))
-
-    async def _edit_message_caption(self, params: dict[str, Any], token: str) -> Any:
-        chat, msg = self._find_message(params, "message to edit")
-        self.check_write(chat)
-        if msg.method != "sendPhoto":
-            raise bad_request("there is no caption in the message to edit")
-        raw = as_str(params.get("caption"))
-        parsed = prepare_text(
-            raw, params.get("parse_mode"), params.get("caption_entities"), caption=True
-        )
-        markup = _json_dict(params.get("reply_markup"))
-        caption = parsed.text or None
-        if (caption, parsed.entities, markup) == (msg.caption, msg.entities, msg.reply_markup):
-            raise bad_request(NOT_MODIFIED)
-        msg.edits.append(
-            {
-                "method": "editMessageCaption",
-                "html": msg.html,
-                "caption": msg.caption,
-                "entities": msg.entities,
-                "at": int(self.now()),
-            }
-        )
-        msg.caption, msg.html, msg.entities, msg.reply_markup = (
-            caption,
-            raw,
-            parsed.entities,
-            markup,
-        )
-        msg.edit_date = int(self.now())
-        return message_json(msg, chat, self.bot_user(token))
-
-    async def _edit_message_reply_markup(self, params: dict[str, Any], token: str) -> Any:
-        """https://core.telegram.org/bots/api#editmessagereplymarkup: no markup removes
-        the buttons; the same markup again is "message is not modified"."""
-        chat, msg = self._find_message(params, "message to edit")
-        markup = _json_dict(params.get("reply_markup"))
-        if markup == msg.reply_markup or (not markup and not msg.reply_markup):
-            raise bad_request(NOT_MODIFIED)
-        msg.reply_markup = markup
-        msg.edit_date = int(self.now())
-        return message_json(msg, chat, self.bot_user(token))
-
-    async def _delete_message(self, params: dict[str, Any], token: str) -> Any:
-        chat, msg = self._find_message(params, "message to delete")
-        self.check_write(chat)
-        # tdlib can_delete_channel_message: bots can't delete messages older than 48 h.
-        if self.now() - msg.date >= SECONDS_48H:
-            raise bad_request("message can't be deleted")
-        msg.deleted = True
-        return True
 
     # -- chat info -----------------------------------------------------------------
 
@@ -342,7 +249,7 @@ class MessageMethods:
         }
 
 
-def _json_dict(value: Any) -> dict[str, Any] | None:
+def json_dict(value: Any) -> dict[str, Any] | None:
     try:
         decoded = as_json(value)
     except ValueError:
@@ -350,7 +257,7 @@ def _json_dict(value: Any) -> dict[str, Any] | None:
     return decoded if isinstance(decoded, dict) else None
 
 
-def _link_preview(params: dict[str, Any]) -> dict[str, Any] | None:
+def link_preview(params: dict[str, Any]) -> dict[str, Any] | None:
     if params.get("link_preview_options") is not None:
         try:
             decoded = as_json(params.get("link_preview_options"))

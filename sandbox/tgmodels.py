@@ -72,21 +72,40 @@ class SentMessage:
     chat_id: int
     chat_username: str | None
     message_id: int
-    method: str  # "sendMessage" or "sendPhoto"
-    text: str | None  # plain text after parsing (sendMessage)
-    html: str  # the text or caption exactly as sent
-    caption: str | None  # plain caption after parsing (sendPhoto)
+    method: str  # how it was sent: "sendMessage" or "sendPhoto"
+    text: str | None  # plain text after parsing (a text message)
+    html: str  # the text or caption exactly as sent (or as last edited)
+    caption: str | None  # plain caption after parsing (a photo message)
     entities: list[dict[str, Any]]  # entities of the text or of the caption
-    photo: str | None
+    photo: str | None  # None for a text message; editMessageMedia may add one
     parse_mode: str | None
     link_preview_options: dict[str, Any] | None
     reply_markup: dict[str, Any] | None
     disable_notification: bool
     date: int
+    # One entry per accepted edit: {"method", "at", "before", "after"}, the last two
+    # being `content()` snapshots.
     edits: list[dict[str, Any]] = field(default_factory=list)
     deleted: bool = False
     edit_date: int | None = None
     show_caption_above_media: bool = False
+
+    @property
+    def is_photo(self) -> bool:
+        return self.photo is not None
+
+    def content(self) -> dict[str, Any]:
+        """What an edit can change, as a plain dict (the `edits` snapshots)."""
+        return {
+            "text": self.text,
+            "caption": self.caption,
+            "html": self.html,
+            "entities": list(self.entities),
+            "photo": self.photo,
+            "show_caption_above_media": self.show_caption_above_media,
+            "link_preview_options": self.link_preview_options,
+            "reply_markup": self.reply_markup,
+        }
 
 
 def stable_channel_id(username: str) -> int:
@@ -142,7 +161,7 @@ def message_json(msg: SentMessage, chat: Chat, bot_user: dict[str, Any]) -> dict
     out["date"] = msg.date
     if msg.edit_date is not None:
         out["edit_date"] = msg.edit_date
-    if msg.method == "sendPhoto":
+    if msg.is_photo:
         out["photo"] = photo_sizes(msg.photo or "")
         if msg.caption:
             out["caption"] = msg.caption

@@ -113,6 +113,8 @@ def make_config(
         "NEWSBOT_WORKERS": 2,
         # article links point at the publisher's real site: tests never reach the internet
         "NEWSBOT_FETCH_PAGES": False,
+        "NEWSBOT_HTTP_PORT": 0,  # any free port: never a running service's
+        "NEWSBOT_HTTP_HOST": "127.0.0.1",
     }
     values.update(settings)
     channels = (

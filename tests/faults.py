@@ -30,11 +30,14 @@ class DyingPublisher:
     def rate_limits(self) -> Sequence[RateLimit]:
         return self.inner.rate_limits()
 
-    async def publish(self, post: Post) -> Receipt:
-        receipt = await self.inner.publish(post)
+    async def publish(self, post: Post, *, silent: bool = False) -> Receipt:
+        receipt = await self.inner.publish(post, silent=silent)
         if self.should_die(self.channel.id, article_id(post.link or "")):
             raise WorkerDied
         return receipt
+
+    async def edit(self, remote_id: str, previous: Post, new: Post) -> Receipt:
+        return await self.inner.edit(remote_id, previous, new)
 
     async def find_existing(self, post: Post, since_ms: int) -> Receipt | None:
         return await self.inner.find_existing(post, since_ms)

@@ -20,7 +20,7 @@ from pathlib import Path
 import structlog
 from redis.exceptions import RedisError
 
-from bot.cli.report import status_rows, status_table
+from bot.cli.report import article_details, status_rows, status_table
 from bot.config import load_config
 from bot.infra.logging import Redactor, configure_logging
 from bot.infra.redis_embedded import EmbeddedRedisError
@@ -164,10 +164,14 @@ async def _status(ref: str | None, *, as_json: bool, limit: int) -> int:
         else:
             ids = await store.recent_article_ids(limit)
         rows = await status_rows(store, ids)
+        routes = await store.routes(ids[0]) if ref else {}
     if as_json:
         print(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=2))
     elif rows:
         print(status_table(rows))
+        details = article_details(rows, routes) if ref else ""
+        if details:
+            print("\n" + details)
     else:
         print("No articles yet.")
     return 0
@@ -206,7 +210,7 @@ async def _preview(ref: str, only: list[str], *, as_json: bool) -> int:
         try:
             article = await load_article(
                 ref, session, allow_private=settings.allow_private_networks,
-                timeout=settings.page_timeout,
+                timeout=settings.page_timeout, timezone=settings.timezone,
             )  # fmt: skip
         except PreviewError as exc:
             print(f"newsbot: {exc}", file=sys.stderr)

@@ -30,6 +30,7 @@ def as_text(article: Article, previews: Sequence[ChannelPreview]) -> str:
         if p.image:
             lines.append(f"image:   {p.image}")
         lines.append(f"link:    {p.link}")
+        lines.append(f"route:   {'taken' if p.routed else 'NOT taken'}: {p.route}")
         if p.link_preview:
             options = ", ".join(f"{k}={v}" for k, v in p.link_preview.items())
             lines.append(f"preview: {options}")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
+from bot.routing import explain
 from bot.store import Store
 from bot.text import shorten
 
@@ -23,6 +24,8 @@ class StatusRow:
     last_error: str
     latency_ms: int | None
     updated_at: str
+    # each version the post had: {number, at, by, text}
+    versions: list[dict[str, object]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -50,7 +53,7 @@ async def status_rows(store: Store, article_ids: Sequence[str]) -> list[StatusRo
                 )
             )
         for d in deliveries[aid]:
-            updated = datetime.fromtimestamp(d.updated_ms / 1000, UTC).isoformat(timespec="seconds")
+            updated = _iso(d.updated_ms)
             rows.append(
                 StatusRow(
                     aid,
@@ -64,9 +67,33 @@ async def status_rows(store: Store, article_ids: Sequence[str]) -> list[StatusRo
                     d.last_error,
                     d.latency_ms,
                     updated,
+                    [
+                        {"number": v.number, "at": _iso(v.at_ms), "by": v.by, "text": v.text}
+                        for v in d.versions
+                    ],
                 )
             )
     return rows
+
+
+def _iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds")
+
+
+def article_details(
+    rows: Sequence[StatusRow], routes: dict[str, tuple[bool, str, dict[str, str]]]
+) -> str:
+    """One article's versions per channel and why each channel was or was not chosen."""
+    lines = []
+    for r in rows:
+        for v in r.versions:
+            shown = shorten(str(v["text"]).replace("\n", " "), 70) or "(deleted)"
+            lines.append(f"{r.channel} v{v['number']}  {v['at']}  {v['by']}: {shown}")
+    for channel, (chosen, code, values) in routes.items():
+        lines.append(
+            f"route {channel}: {'taken' if chosen else 'not taken'}: {explain(code, values)}"
+        )
+    return "\n".join(lines)
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

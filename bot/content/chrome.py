@@ -49,7 +49,10 @@ PROMO_LINES = re.compile(
       | читайте\s+(?:также|нас|наши|новости)\b
       | присоединяйтесь\s+к\s+нам\b
       | цифра\s+дня\W*$
+      | .*\bжазылыңыз\W*$           # Kazakh puts the verb last: "... арналарына жазылыңыз."
+      | (?:сондай-ақ|толығырақ)\s+оқыңыз\b
       | (?:follow|subscribe\s+to)\s+us\b
+      | follow\s+\S+\s+on\s+(?:facebook|telegram|x|twitter|instagram|linkedin)\b
       | (?:read\s+(?:also|more|on)|also\s+read|see\s+also|related)\b
       | (?:à\s+|a\s+)?lire\s+(?:aussi|également)\b
       | (?:lesen\s+sie\s+(?:auch|mehr)|weiter\s*lesen|mehr\s+zum\s+thema)\b

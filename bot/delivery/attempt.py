@@ -16,6 +16,7 @@ How an answer moves a delivery (docs/architecture.md "Delivery"):
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass
 
@@ -59,11 +60,14 @@ class Attempt:
     next_at_ms: int = 0
     pause_seconds: float = 0.0
     note: str = ""
+    version: str = ""  # the published version ({"by", "text"} JSON), when one was made
 
     def completion(self, claim: Claim, bucket: str) -> Completion:
+        # a publish stores the post it rendered itself; an edit or retraction the new one
+        changed = claim.job.op != "publish" or not claim.payload
         return Completion(
             state=self.state,
-            payload=self.post.to_json() if self.post is not None and not claim.payload else "",
+            payload=self.post.to_json() if self.post is not None and changed else "",
             remote_id=self.receipt.remote_id if self.receipt else "",
             remote_url=self.receipt.url if self.receipt else "",
             error=self.error,
@@ -72,10 +76,14 @@ class Attempt:
             pause_bucket=bucket,
             pause_ms=int(self.pause_seconds * 1000),
             note=self.note,
+            version=self.version,
         )
 
 
-async def attempt(claim: Claim, outlet: Outlet | None, retry: RetryPolicy) -> Attempt:
+async def attempt(
+    claim: Claim, outlet: Outlet | None, retry: RetryPolicy, *, silent: bool = False
+) -> Attempt:
+    """One publish attempt; `silent`: without notification (the channel's quiet hours)."""
     if outlet is None:
         # During a rolling config change another process may know the channel:
         # wait for it, and fail only when the attempts are spent.
@@ -99,12 +107,17 @@ async def attempt(claim: Claim, outlet: Outlet | None, retry: RetryPolicy) -> At
             return settled
         note = settled
     try:
-        receipt = await outlet.publisher.publish(post)
+        receipt = await outlet.publisher.publish(post, silent=silent)
     except PublishError as exc:
         if exc.kind is FailureKind.DUPLICATE and outlet.can(Capability.RECONCILE):
             return await _after_duplicate(claim, outlet, post, exc, retry)
         return _after_error(claim, outlet, post, exc, retry)
-    return Attempt(State.SENT, post, receipt, pause_seconds=receipt.pause_seconds, note=note)
+    return Attempt(State.SENT, post, receipt, pause_seconds=receipt.pause_seconds, note=note,
+                   version=first_version(post))  # fmt: skip
+
+
+def first_version(post: Post) -> str:
+    return json.dumps({"by": "published", "text": post.text}, ensure_ascii=False)
 
 
 async def _settle_ambiguity(
@@ -122,7 +135,8 @@ async def _settle_ambiguity(
         return Attempt(State.AMBIGUOUS, post, error=f"check failed: {exc.message}",
                        failure=exc.kind, next_at_ms=now_ms() + int(delay * 1000))  # fmt: skip
     if found is not None:
-        return Attempt(State.SENT, post, found, note="reconciled: the post was there")
+        return Attempt(State.SENT, post, found, note="reconciled: the post was there",
+                       version=first_version(post))  # fmt: skip
     return "reconciled: no post found, posting"
 
 
@@ -138,7 +152,8 @@ async def _after_duplicate(
     if found is None:
         error = f"{exc.outcome.value}: {exc.message}"
         return Attempt(State.FAILED, post, error=error, failure=exc.kind)
-    return Attempt(State.SENT, post, found, note="reconciled: refused as a duplicate")
+    return Attempt(State.SENT, post, found, note="reconciled: refused as a duplicate",
+                   version=first_version(post))  # fmt: skip
 
 
 def _after_error(

@@ -24,12 +24,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 import structlog
 
+from bot import timing
+from bot.delivery import operations
 from bot.delivery.attempt import Attempt, RetryPolicy, attempt
 from bot.infra.health import REDIS_ERRORS, RedisHealth, sleep_unless
-from bot.platforms import Outlet
+from bot.platforms import Capability, Outlet
 from bot.states import State
 from bot.store import Claim, Deferred, Job, Store
 
@@ -49,6 +52,7 @@ class DeliveryEngine:
         max_crashes: int = 3,
         rate_limits: bool = True,
         health: RedisHealth | None = None,
+        timezone: str = "UTC",
     ) -> None:
         self.store = store
         self.outlets = outlets
@@ -59,6 +63,7 @@ class DeliveryEngine:
         self.max_crashes = max_crashes
         self.rate_limits = rate_limits
         self.health = health or RedisHealth()
+        self.timezone = timezone  # a channel's quiet hours are in it unless it names its own
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until `stop` is set; attempts already started are finished first."""
@@ -124,19 +129,32 @@ class DeliveryEngine:
     async def deliver(self, job: Job, consumer: str | None = None) -> State | None:
         """One attempt at one delivery; the state it ended in, or None if not run now."""
         outlet = self.outlets.get(job.channel)
-        limits = outlet.publisher.rate_limits() if outlet and self.rate_limits else ()
+        limits = list(outlet.publisher.rate_limits()) if outlet and self.rate_limits else []
+        if outlet and job.op == "publish" and outlet.channel.min_spacing:
+            limits.append(timing.spacing(outlet.channel))
         claim = await self.store.claim(
             job, consumer or self.consumer, self.lease_ms, limits, self.max_crashes
         )
         if claim is None or isinstance(claim, Deferred):
             return None
         started = time.monotonic()
-        result = await attempt(claim, outlet, self.retry)
-        recorded = await self._record(claim, result, limits[0].name if limits else "")
+        if job.op == "publish":
+            silent = outlet is not None and timing.silent_now(
+                claim.article, outlet.channel, datetime.now(UTC), self.timezone,
+                silent_ok=outlet.can(Capability.SILENT),
+            )  # fmt: skip
+            result = await attempt(claim, outlet, self.retry, silent=silent)
+        elif job.op == "edit":
+            result = await operations.edit(claim, outlet, self.retry)
+        else:
+            result = await operations.retract(claim, outlet, self.retry)
+        own = [limit.name for limit in limits if not limit.spacing]  # a 429 pauses the first
+        recorded = await self._record(claim, result, own[0] if own else "")
         log.info(
             "delivery attempt" if recorded else "delivery attempt not recorded (superseded)",
             article_id=job.article_id,
             channel=job.channel,
+            op=job.op,
             attempt=claim.attempt,
             state=result.state.value,
             latency_ms=round((time.monotonic() - started) * 1000, 1),

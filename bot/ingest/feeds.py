@@ -4,31 +4,50 @@ item never stops the rest, and a skipped item is logged once, not on every poll.
 
 A feed seen for the first time delivers only its newest `backfill` items; the
 rest are remembered as known so that later polls do not deliver the backlog.
+
+A feed a WebSub hub pushes (bot.ingest.websub) is read here too (`ingest_pushed`): one
+path for both. While its subscription holds, polling is the fallback: every
+interval x PUSHED_FACTOR, at most PUSHED_MAX_SECONDS (never less than the interval), and
+a subscription lost meanwhile brings the next poll within one interval.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 import aiohttp
 import structlog
 
 from bot.config import FeedConfig
 from bot.events import Event, EventType
+from bot.infra.health import sleep_unless
 from bot.ingest.feedparse import parse_feed
 from bot.models import Article, IngestOutcome, IngestResult
-from bot.net import FetchError, fetch
+from bot.net import FetchError, FetchResult, fetch
 from bot.store import Store, now_ms
 
 Submit = Callable[[Article, bool], Awaitable[IngestResult]]
 MAX_BACKOFF_SECONDS = 3600.0
 FEED_ALERT_STREAK = 3  # failed polls in a row before the editors hear of it
+PUSHED_FACTOR = 10
+PUSHED_MAX_SECONDS = 1800.0
 log = structlog.get_logger("feeds")
+
+
+class Pushes(Protocol):
+    """A push subscriber (bot.ingest.websub), as the poller sees it."""
+
+    async def discovered(self, feed: FeedConfig, result: FetchResult) -> None:
+        """A poll's answer, for the hub it may name."""
+
+    async def covers(self, feed_id: str, seconds: float) -> bool:
+        """Whether the feed is pushed for at least `seconds` more."""
 
 
 @dataclass(slots=True)
@@ -53,12 +72,18 @@ class FeedPoller:
         store: Store,
         submit: Submit,
         allow_private: bool,
+        pushes: Pushes | None = None,
     ) -> None:
         self.feed = feed
         self.session = session
         self.store = store
         self.submit = submit
         self.allow_private = allow_private
+        self.pushes = pushes
+        self.pushed = False  # whether pushes lengthened the last delay
+        # one reading of the feed at a time in this process: a hub's deliveries come in
+        # bursts, each with the whole feed, and each new item must be fetched only once
+        self.reading = asyncio.Lock()
 
     async def poll_once(self) -> PollReport:
         report = PollReport(self.feed.id)
@@ -83,14 +108,9 @@ class FeedPoller:
             elif result.status != 200:
                 raise FetchError(f"{self.feed.url} answered HTTP {result.status}")
             else:
-                parsed = await asyncio.to_thread(
-                    parse_feed, result.body, self.feed.id,
-                    content_type=result.headers.get("Content-Type"),
-                    allow_private=self.allow_private,
-                )  # fmt: skip
-                report.skipped, report.merged = parsed.skipped, parsed.merged
                 first_poll = not state.get("initialized")
-                await self._ingest(parsed.articles, first_poll=first_poll, report=report)
+                content_type = result.headers.get("Content-Type")
+                await self._read(result.body, content_type, first_poll=first_poll, report=report)
         except (FetchError, ValueError) as exc:
             report.error = str(exc)
             await self._record_failure(report, int(state.get("error_streak") or 0) + 1)
@@ -116,7 +136,41 @@ class FeedPoller:
             duplicates=report.duplicates,
             skipped=len(report.skipped),
         )
+        await self._discover(result)
         return report
+
+    async def ingest_pushed(self, body: bytes, content_type: str | None) -> PollReport:
+        """A feed document a hub delivered, read as a polled one is (ValueError when it is
+        no feed); the poll's own state (validators, error streak) is left alone."""
+        report = PollReport(self.feed.id, status=200)
+        state = await self.store.feeds.state(self.feed.id)
+        first = not state.get("initialized")
+        await self._read(body, content_type, first_poll=first, report=report)
+        await self._log_skipped(report.skipped)
+        if first:
+            await self.store.feeds.save(self.feed.id, {"initialized": 1})
+        log.info("feed pushed", feed=self.feed.id, new=report.new, known=report.known,
+                 duplicates=report.duplicates, skipped=len(report.skipped))  # fmt: skip
+        return report
+
+    async def _read(
+        self, body: bytes, content_type: str | None, *, first_poll: bool, report: PollReport
+    ) -> None:
+        parsed = await asyncio.to_thread(
+            parse_feed, body, self.feed.id,
+            content_type=content_type, allow_private=self.allow_private,
+        )  # fmt: skip
+        report.skipped, report.merged = parsed.skipped, parsed.merged
+        async with self.reading:
+            await self._ingest(parsed.articles, first_poll=first_poll, report=report)
+
+    async def _discover(self, result: FetchResult) -> None:
+        if self.pushes is None:
+            return
+        try:
+            await self.pushes.discovered(self.feed, result)
+        except Exception as exc:  # WebSub is an extra: polling goes on whatever it does
+            log.error("websub discovery error", feed=self.feed.id, error=repr(exc))
 
     async def _log_skipped(self, skipped: list[tuple[str, str]]) -> None:
         """One log line per skipped item, not one per poll: the items already told of
@@ -153,12 +207,20 @@ class FeedPoller:
             await self.store.events.emit(failing)
 
     async def next_delay(self) -> float:
-        """The interval, doubled per failed poll in a row (capped), with 10% jitter."""
+        """The interval (lengthened while pushed), doubled per failed poll in a row
+        (capped), with 10% jitter."""
         streak = await self.store.feeds.error_streak(self.feed.id)
-        delay = min(
-            self.feed.interval * 2 ** min(streak, 10), max(MAX_BACKOFF_SECONDS, self.feed.interval)
-        )
+        interval = await self._interval()
+        delay = min(interval * 2 ** min(streak, 10), max(MAX_BACKOFF_SECONDS, interval))
         return float(delay * random.uniform(0.9, 1.1))
+
+    async def _interval(self) -> float:
+        slow = max(self.feed.interval, min(self.feed.interval * PUSHED_FACTOR, PUSHED_MAX_SECONDS))
+        self.pushed = False
+        if self.pushes is not None and slow > self.feed.interval:
+            # the lease must outlast the wait, jitter included
+            self.pushed = await self.pushes.covers(self.feed.id, slow * 1.1)
+        return slow if self.pushed else self.feed.interval
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -167,6 +229,21 @@ class FeedPoller:
                 delay = await self.next_delay()
             except Exception as exc:  # Redis down or a bug: keep polling, say why
                 log.error("feed poller error", feed=self.feed.id, error=repr(exc))
-                delay = self.feed.interval
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
+                delay, self.pushed = self.feed.interval, False
+            await self._wait(stop, delay)
+
+    async def _wait(self, stop: asyncio.Event, delay: float) -> None:
+        """Sleep `delay`; one lengthened by pushes is checked every interval, so that a
+        subscription lost meanwhile (denied, not renewed) brings the poll at once."""
+        if self.pushes is None or not self.pushed:
+            await sleep_unless(stop, delay)
+            return
+        end = time.monotonic() + delay
+        while not stop.is_set() and (left := end - time.monotonic()) > 0:
+            await sleep_unless(stop, min(left, self.feed.interval))
+            try:
+                still = await self.pushes.covers(self.feed.id, 0)
+            except Exception:  # Redis down: poll, as without pushes
+                still = False
+            if not still:
+                return

@@ -46,6 +46,11 @@ class Keys:
         return f"{self.prefix}:events"
 
     @property
+    def ingest(self) -> str:
+        """stream of pushes (POST /ingest, or a CMS's own XADD), group `ingest`."""
+        return f"{self.prefix}:ingest"
+
+    @property
     def audit(self) -> str:
         return f"{self.prefix}:audit"
 
@@ -55,6 +60,15 @@ class Keys:
     def feed_skipped(self, feed_id: str) -> str:
         """set of the feed's skipped items already logged (hashes of their identity)."""
         return f"{self.prefix}:feed:{feed_id}:skipped"
+
+    def websub(self, feed_id: str) -> str:
+        """hash: the feed's WebSub subscription (hub, topic, secret, state, lease end)."""
+        return f"{self.prefix}:websub:{feed_id}"
+
+    @property
+    def recheck(self) -> str:
+        """zset: posted articles whose page answered 404, scored by when it first did."""
+        return f"{self.prefix}:recheck"
 
     def lock(self, name: str) -> str:
         return f"{self.prefix}:lock:{name}"
@@ -71,6 +85,10 @@ class Keys:
         """Cached answer to "is this user in the editors' chat?"."""
         return f"{self.prefix}:member:{user_id}"
 
+    def spacing(self, channel: str) -> str:
+        """When the channel's last post is planned (ms), for its min_spacing."""
+        return f"{self.prefix}:spacing:{channel}"
+
     def rate(self, bucket: str) -> str:
         return f"{self.prefix}:rl:{bucket}"
 
@@ -78,16 +96,18 @@ class Keys:
         return f"{self.prefix}:cooldown:{bucket}"
 
 
-def job_member(article_id: str, channel: str) -> str:
-    """The due-set member and work-stream job of one delivery ("publish:" is kept from
-    the first version's format, which the scripts also spell)."""
-    return f"publish:{article_id}:{channel}"
+OPERATIONS = ("publish", "edit", "retract")
 
 
-def parse_job(member: str) -> tuple[str, str]:
-    """(article id, channel) of a job member."""
-    _op, article_id, channel = member.split(":", 2)
-    return article_id, channel
+def job_member(article_id: str, channel: str, op: str = "publish") -> str:
+    """The due-set member and work-stream job of one operation on a delivery."""
+    return f"{op}:{article_id}:{channel}"
+
+
+def parse_job(member: str) -> tuple[str, str, str]:
+    """(operation, article id, channel) of a job member."""
+    op, article_id, channel = member.split(":", 2)
+    return op, article_id, channel
 
 
 def now_ms() -> int:

@@ -9,6 +9,7 @@ from Python. Reads for status views are plain HGETALLs, pipelined.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,13 +18,16 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from bot.models import Article, Delivery, IngestOutcome, IngestResult
-from bot.platforms import FailureKind, RateLimit
+from bot.platforms import FailureKind, Post, RateLimit
 from bot.states import State
 from bot.store import scripts
 from bot.store.editors import EditorStore
 from bot.store.events import EventLog
 from bot.store.feeds import FeedStore
 from bot.store.keys import WORK_GROUP, Keys, job_member, now_ms, parse_job, text
+from bot.store.pages import PageMarks
+from bot.store.pushes import PushStream
+from bot.store.websub import Subscriptions
 from bot.urls import BadUrlError, article_id
 
 # Booked slots are exact, but each send lands a few ms off its slot, and Telegram counts
@@ -35,6 +39,7 @@ RESERVED_PACE = 0.99
 @dataclass(frozen=True, slots=True)
 class Job:
     entry_id: str
+    op: str  # publish | edit | retract
     article_id: str
     channel: str
 
@@ -42,10 +47,36 @@ class Job:
 @dataclass(frozen=True, slots=True)
 class Claim:
     job: Job
-    attempt: int
+    attempt: int  # of this operation
     article: Article
-    payload: str  # the stored Post (JSON), "" before the first successful render
+    payload: str  # the stored Post (JSON): the planned one, or the live one for edit/retract
     ambiguous_since_ms: int = 0  # > 0: an earlier attempt from then may have posted
+    pending: str = ""  # edit: the corrected Post (JSON)
+    cause: str = ""  # edit, retract: who or what asked for it
+    remote_id: str = ""  # edit, retract: the live post's id on the platform
+    sent_at_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelPlan:
+    """What ingest plans for one channel of an article."""
+
+    channel: str
+    post: str  # the rendered Post JSON ("" when it could not be rendered now)
+    approval_ms: int | None = None  # wait for an editor at most this long (0: forever)
+    on_update: str = "edit"  # a correction of a posted article: edit | approve | ignore
+    not_before_ms: int = 0  # not earlier than this (embargo, delay, quiet hours)
+    wait: str = ""  # why it waits, for /queue
+    breaking: bool = False  # skips the channel's min_spacing
+    spacing_ms: int = 0  # the channel's min_spacing
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"ch": self.channel, "post": self.post, "approval": self.approval_ms,
+             "on_update": self.on_update, "not_before": self.not_before_ms, "wait": self.wait,
+             "breaking": self.breaking, "spacing": self.spacing_ms},
+            ensure_ascii=False,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +100,7 @@ class Completion:
     pause_bucket: str = ""
     pause_ms: int = 0
     note: str = ""
+    version: str = ""  # the published version ({"by", "text"} JSON), when one was made
 
 
 class Store:
@@ -77,12 +109,16 @@ class Store:
         self.keys = keys
         self.events = EventLog(redis, keys)
         self.feeds = FeedStore(redis, keys)
+        self.pages = PageMarks(redis, keys)
+        self.websub = Subscriptions(redis, keys)
         self.editors = EditorStore(redis, keys)
+        self.pushes = PushStream(redis, keys)
         self._ingest = scripts.load(redis, "ingest")
         self._claim = scripts.load(redis, "claim")
         self._complete = scripts.load(redis, "complete")
         self._promote = scripts.load(redis, "promote")
         self._decide = scripts.load(redis, "decide")
+        self._retract = scripts.load(redis, "retract")
 
     async def ensure_groups(self) -> None:
         """The workers' group on the work stream and the editors' on the events."""
@@ -92,37 +128,47 @@ class Store:
             if "BUSYGROUP" not in str(exc):
                 raise
         await self.events.ensure_group()
+        await self.pushes.ensure_group()
 
     async def ingest(
         self,
         article: Article,
-        channels: Sequence[str],
+        plans: Sequence[ChannelPlan | str],
         *,
         deliver: bool = True,
-        payloads: Mapping[str, str] | None = None,
         content_hash: str | None = None,
-        approvals: Mapping[str, int] | None = None,
         replan: bool = False,
+        cause: str = "",
+        routes: Mapping[str, list[object]] | None = None,
     ) -> IngestResult:
         """Record the article and plan a delivery per channel, each stored with its
-        rendering (`payloads`, Post JSON by channel) before anything is sent. A channel
-        in `approvals` waits for an editor (`awaiting_approval`), at most that many ms
-        (0: until one decides). `replan`: an article remembered without deliveries
-        (a feed's backfill) is planned now (an editor asked for it)."""
+        rendering before anything is sent; or, for a known article whose content
+        changed, correct what is planned or posted (docs/architecture.md "The flow of an
+        article"). A channel given by id alone is planned without a rendering (the worker
+        renders it). `replan`: an article remembered without deliveries (a feed's
+        backfill) is planned now (an editor asked for it). `routes`: why each channel
+        was or was not chosen, kept with a new article for /status and `newsbot status`."""
+        specs = [ChannelPlan(p, "") if isinstance(p, str) else p for p in plans]
         k = self.keys
-        keys = [k.article(article.id), k.articles, k.events, k.work]
-        keys += [k.delivery(article.id, ch) for ch in channels]
-        keys.append(k.due)
+        keys = [k.article(article.id), k.articles, k.events, k.work, k.due]
+        keys += [k.delivery(article.id, plan.channel) for plan in specs]
+        keys += [k.spacing(plan.channel) for plan in specs]
         digest = content_hash or article.content_hash()
         args: list[str | int] = [article.id, article.to_json(), digest, now_ms()]
-        args += [("2" if replan else "1") if deliver else "0", article.url]
-        for ch in channels:
-            approval = (approvals or {}).get(ch)
-            args += [ch, (payloads or {}).get(ch, ""), "" if approval is None else approval]
+        args += [("2" if replan else "1") if deliver else "0", article.url, cause]
+        args.append(json.dumps(routes, ensure_ascii=False) if routes else "")
+        args += [plan.to_json() for plan in specs]
         (outcome,) = await self._ingest(keys=keys, args=args)
         result = IngestOutcome(text(outcome))
-        planned = tuple(channels) if result is IngestOutcome.NEW and deliver else ()
+        planned = tuple(p.channel for p in specs) if result is IngestOutcome.NEW and deliver else ()
         return IngestResult(article.id, result, planned)
+
+    async def retract(self, article_id: str, channel: str, why: str) -> tuple[bool, str]:
+        """Take one delivery of an article down (retract.lua): (changed, state now)."""
+        k = self.keys
+        keys = [k.delivery(article_id, channel), k.events, k.due]
+        done, state = await self._retract(keys=keys, args=[article_id, channel, now_ms(), why])
+        return bool(int(done)), text(state)
 
     async def promote_due(self, batch: int = 500) -> tuple[int, int]:
         """Due jobs to the work stream: (how many moved, ms until the next one or -1)."""
@@ -155,21 +201,23 @@ class Store:
         keys = [k.delivery(job.article_id, job.channel), k.article(job.article_id), k.events]
         keys += [k.work, k.due, k.paused]
         args: list[str | int | float] = [job.entry_id, now_ms(), lease_ms, consumer, WORK_GROUP]
-        args += [job.article_id, job.channel, max_crashes]
+        args += [job.article_id, job.channel, max_crashes, job.op]
         for limit in limits:
             keys += [k.rate(limit.name), k.cooldown(limit.name)]
             emission_ms = 1000.0 / limit.per_second
             if limit.reserve:
                 emission_ms /= RESERVED_PACE
             args += [round(emission_ms, 3), round(emission_ms * (limit.burst - 1), 3)]
-            args.append("1" if limit.reserve else "0")
+            args.append("b" if limit.spacing else "1" if limit.reserve else "0")
         reply = await self._claim(keys=keys, args=args)
         if int(reply[0]) == 2:
             return Deferred(int(reply[1]))
         if int(reply[0]) != 1:
             return None
         article = Article.from_json(reply[2])
-        return Claim(job, int(reply[1]), article, text(reply[3]), int(reply[4] or 0))
+        payload, pending, cause, remote_id = (text(reply[i]) for i in (3, 5, 6, 7))
+        return Claim(job, int(reply[1]), article, payload, int(reply[4] or 0), pending, cause,
+                     remote_id, int(reply[8] or 0))  # fmt: skip
 
     async def reclaim_stale(self, consumer: str, idle_ms: int, count: int = 20) -> list[Job]:
         """Jobs read by workers that went silent for `idle_ms` (XAUTOCLAIM): the claim
@@ -198,7 +246,7 @@ class Store:
             outcome.state.value, outcome.payload, outcome.remote_id, outcome.remote_url,
             outcome.error[:1000], outcome.next_at_ms, claim.attempt,
             outcome.pause_ms if outcome.pause_bucket else 0, outcome.note,
-            outcome.failure.value if outcome.failure else "",
+            outcome.failure.value if outcome.failure else "", job.op, outcome.version,
         ]  # fmt: skip
         return bool(await self._complete(keys=keys, args=args))
 
@@ -211,6 +259,11 @@ class Store:
         args: list[str | int] = [article_id, channel, action, now_ms(), who, value]
         done, state = await self._decide(keys=keys, args=args)
         return bool(int(done)), text(state)
+
+    async def pending_post(self, article_id: str, channel: str) -> Post | None:
+        """A live post's correction that waits (for the editors, or its turn)."""
+        raw = await self.redis.hget(self.keys.delivery(article_id, channel), "pending_post")
+        return Post.from_json(raw) if raw else None
 
     async def cooldown_seconds(self, bucket: str) -> float:
         """How long `bucket` stays paused (a 429, throttling), 0 when it is not."""
@@ -260,12 +313,25 @@ class Store:
             ]
         return found
 
-    async def due_times(self, pairs: Sequence[tuple[str, str]]) -> list[int | None]:
+    async def due_times(
+        self, pairs: Sequence[tuple[str, str]], op: str = "publish"
+    ) -> list[int | None]:
         """When each (article, channel) job is due in the due set, if it waits there."""
         pipe = self.redis.pipeline(transaction=False)
         for aid, channel in pairs:
-            pipe.zscore(self.keys.due, job_member(aid, channel))
+            pipe.zscore(self.keys.due, job_member(aid, channel, op))
         return [None if score is None else int(score) for score in await pipe.execute()]
+
+    async def routes(self, article_id: str) -> dict[str, tuple[bool, str, dict[str, str]]]:
+        """Why each channel was or was not chosen for a new article (bot.routing):
+        channel -> (chosen, reason code, its values)."""
+        raw = await self.redis.hget(self.keys.article(article_id), "routes")
+        found = json.loads(raw) if raw else {}
+        return {ch: (bool(c), str(code), dict(values)) for ch, (c, code, values) in found.items()}
+
+    async def set_content_hash(self, article_id: str, digest: str) -> None:
+        """Remember the source version `digest` of a known article (nothing else changes)."""
+        await self.redis.hset(self.keys.article(article_id), "hash", digest)
 
     async def content_hash(self, article_id: str) -> str | None:
         """The source-content hash an article was last ingested with; None if unknown."""

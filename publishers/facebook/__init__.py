@@ -60,7 +60,7 @@ class FacebookPlatform:
     kind = "facebook"
     channel_model = FacebookChannel
     settings_model = FacebookSettings
-    capabilities = frozenset({Capability.RECONCILE, Capability.DELETE})
+    capabilities = frozenset({Capability.RECONCILE, Capability.DELETE, Capability.EDIT})
 
     @property
     def outcomes(self) -> Sequence[OutcomeRule]:
@@ -68,10 +68,10 @@ class FacebookPlatform:
 
         return OUTCOMES
 
-    def render(self, article: Article, channel: ChannelConfig) -> Post:
+    def render(self, article: Article, channel: ChannelConfig, like: Post | None = None) -> Post:
         if not isinstance(channel, FacebookChannel):
             raise TypeError(f"channel {channel.id} is not a Facebook channel")
-        return render.render(article, channel)
+        return render.render(article, channel, like)
 
     def with_text(self, post: Post, text: str) -> Post:
         return render.with_text(post, text)

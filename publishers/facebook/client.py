@@ -87,11 +87,7 @@ class FacebookPublisher:
     async def delete(self, remote_id: str, sent_at_ms: int) -> None:
         """DELETE /{page-post-id} -> {"success": true}; the docs set no age limit
         (https://developers.facebook.com/docs/graph-api/reference/post/#deleting)."""
-        if not _POST_ID.match(remote_id):
-            raise PublishError(
-                Outcome.PERMANENT, FailureKind.BAD_REQUEST, f"{remote_id!r} is not a Graph post id",
-                code="bad_remote_id",
-            )  # fmt: skip
+        _check_post_id(remote_id)
         try:
             answer = await self.client.delete(remote_id)
         except GraphError as exc:
@@ -110,9 +106,25 @@ class FacebookPublisher:
                 code="bad_response",
             )  # fmt: skip
 
-    async def publish(self, post: Post) -> Receipt:
+    async def edit(self, remote_id: str, previous: Post, new: Post) -> Receipt:
+        """POST /{page-post-id} with the new message (Pages API: only the app that made
+        the post may edit it); an unchanged text is simply written again."""
+        _check_post_id(remote_id)
+        try:
+            answer = await self.client.post(remote_id, {"message": new.text})
+        except Exception as exc:
+            raise errors.classify(exc, token=self._token, publishing=False) from None
+        if answer.body.get("success") is not True:
+            answered = f"Graph answered the edit with {answer.body}"
+            raise PublishError(
+                Outcome.RETRY, FailureKind.UNAVAILABLE, answered, code="bad_response"
+            )
+        return Receipt(remote_id)
+
+    async def publish(self, post: Post, *, silent: bool = False) -> Receipt:
         """POST /{page-id}/feed -> {"id"}; POST /{page-id}/photos -> {"id", "post_id"}
-        (https://developers.facebook.com/docs/pages-api/posts)."""
+        (https://developers.facebook.com/docs/pages-api/posts). Pages have no silent
+        posts (no SILENT capability): the core defers instead."""
         edge, params = post.call.method, post.call.params
         if edge not in ("feed", "photos"):
             raise PublishError(
@@ -140,3 +152,12 @@ class FacebookPublisher:
             )
         pause = self._pause_for(answer.usage)
         return Receipt(remote_id=post_id, url=post_url(post_id), pause_seconds=pause)
+
+
+def _check_post_id(remote_id: str) -> None:
+    """A delivery's remote id is a Graph post id ("{page-id}_{post-id}") or a bug."""
+    if not _POST_ID.match(remote_id):
+        raise PublishError(
+            Outcome.PERMANENT, FailureKind.BAD_REQUEST, f"{remote_id!r} is not a Graph post id",
+            code="bad_remote_id",
+        )  # fmt: skip

@@ -42,8 +42,12 @@ def template_source(channel: FacebookChannel) -> str:
     return channel.template or default_template("publishers.facebook", "post.txt.j2")
 
 
-def render(article: Article, channel: FacebookChannel) -> Post:
+def render(article: Article, channel: FacebookChannel, like: Post | None = None) -> Post:
+    """A link post, or a photo post (`post_type = "photo"` and an image). `like`: the live
+    post an edit replaces; its edge stays (an edit changes the text only)."""
     photo = channel.post_type == "photo" and bool(article.image)
+    if like is not None:
+        photo = like.call.method == "photos"
     source = template_source(channel)
     parts = parts_for(article, channel, link_in_text=photo)
 
@@ -61,8 +65,9 @@ def render(article: Article, channel: FacebookChannel) -> Post:
         )
     params: dict[str, Any]
     if photo:
-        params = {"url": article.image, "caption": fitted.text}
-        call, image = PlatformCall("photos", params), article.image
+        image = article.image or (like.image if like is not None else None)
+        params = {"url": image, "caption": fitted.text}
+        call = PlatformCall("photos", params)
     else:
         params = {"message": fitted.text, "link": parts.url}
         call, image = PlatformCall("feed", params), None

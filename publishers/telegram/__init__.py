@@ -74,7 +74,7 @@ class TelegramPlatform:
     kind = "telegram"
     channel_model = TelegramChannel
     settings_model = TelegramSettings
-    capabilities = frozenset({Capability.DELETE})
+    capabilities = frozenset({Capability.DELETE, Capability.EDIT, Capability.SILENT})
 
     @property
     def outcomes(self) -> Sequence[OutcomeRule]:
@@ -82,12 +82,12 @@ class TelegramPlatform:
 
         return OUTCOMES
 
-    def render(self, article: Article, channel: ChannelConfig) -> Post:
+    def render(self, article: Article, channel: ChannelConfig, like: Post | None = None) -> Post:
         from publishers.telegram.render import render
 
         if not isinstance(channel, TelegramChannel):
             raise TypeError(f"channel {channel.id} is not a Telegram channel")
-        return render(article, channel)
+        return render(article, channel, like)
 
     def with_text(self, post: Post, text: str) -> Post:
         from publishers.telegram.render import with_text

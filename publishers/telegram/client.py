@@ -11,6 +11,7 @@ import asyncio
 import math
 import time
 from collections.abc import Awaitable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiogram import Bot
@@ -18,9 +19,17 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import LinkPreviewOptions, Message
+from aiogram.types import InputMediaPhoto, LinkPreviewOptions, Message
 
-from bot.platforms import FailureKind, Outcome, Post, PublishError, RateLimit, Receipt
+from bot.platforms import (
+    FailureKind,
+    Outcome,
+    PlatformCall,
+    Post,
+    PublishError,
+    RateLimit,
+    Receipt,
+)  # fmt: skip
 from publishers.telegram import errors, render
 
 if TYPE_CHECKING:
@@ -100,9 +109,10 @@ class TelegramPublisher:
                 return
             raise error from None
 
-    async def publish(self, post: Post) -> Receipt:
+    async def publish(self, post: Post, *, silent: bool = False) -> Receipt:
+        params = {**post.call.params, "disable_notification": True} if silent else post.call.params
         try:
-            message = await self._deliver(post.call.method, post.call.params)
+            message = await self._deliver(post.call.method, params)
         except PublishError:
             raise
         except Exception as exc:
@@ -112,6 +122,39 @@ class TelegramPublisher:
             remote_id=f"{message.chat.id}:{message.message_id}",
             url=post_url(message.chat.id, message.chat.username, message.message_id),
         )
+
+    async def edit(self, remote_id: str, previous: Post, new: Post) -> Receipt:
+        """editMessageText for a text post, editMessageCaption for a photo post, and
+        editMessageMedia when its photo changed (Bot API: a bot may edit its own channel
+        posts at any age; "message is not modified" is a success)."""
+        chat_id, message_id = _split_remote_id(remote_id)
+        params = new.call.params
+        target: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id}
+        if previous.call.method == "sendPhoto":
+            caption = {"caption": params.get("caption", new.text), "parse_mode": "HTML"}
+            if new.image and new.image != previous.image:
+                media = InputMediaPhoto(media=new.image, **caption)
+                call = self._bot.edit_message_media(media=media, **target, **self._timeout())
+            else:
+                call = self._bot.edit_message_caption(**caption, **target, **self._timeout())
+        else:
+            preview = params.get("link_preview_options")
+            call = self._bot.edit_message_text(
+                text=params.get("text", new.text), parse_mode="HTML", **target,
+                link_preview_options=LinkPreviewOptions(**preview) if preview else None,
+                **self._timeout(),
+            )  # fmt: skip
+        try:
+            await self._call(call)
+        except Exception as exc:
+            error = errors.classify(exc, token=self._bot.token, publishing=False)
+            if error.code == "no_caption_to_edit":
+                # The photo could not be fetched when it went out, so the post is the
+                # text fallback (_deliver): edit it as the text it is.
+                return await self.edit(remote_id, _as_text(previous), _as_text(new))
+            if error.outcome is not Outcome.OK:  # "message is not modified": done already
+                raise error from None
+        return Receipt(remote_id)
 
     async def _deliver(self, method: str, params: dict[str, Any]) -> Message:
         if method == "sendMessage":
@@ -159,3 +202,11 @@ def _split_remote_id(remote_id: str) -> tuple[int, int]:
             f"{remote_id!r} is not a Telegram post id (chat_id:message_id)",
             code="bad_remote_id",
         ) from None
+
+
+def _as_text(post: Post) -> Post:
+    """`post` as the sendMessage it became when its photo could not be fetched."""
+    if post.call.method != "sendPhoto":
+        return post
+    call = PlatformCall("sendMessage", render.photo_fallback(post.call.params))
+    return replace(post, call=call, image=None)

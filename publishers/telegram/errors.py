@@ -79,6 +79,8 @@ TABLE: Final[tuple[OutcomeRule, ...]] = (
                 "edit_not_found"),
     OutcomeRule("Bad Request: there is no text in the message to edit", PERMANENT,
                 K.BAD_REQUEST, "no_text_to_edit"),
+    OutcomeRule("Bad Request: there is no caption in the message to edit", PERMANENT,
+                K.BAD_REQUEST, "no_caption_to_edit"),
 )  # fmt: skip
 
 # When no row matches: by aiogram exception type, most specific first.

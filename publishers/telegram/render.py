@@ -48,9 +48,13 @@ def template_source(channel: TelegramChannel) -> str:
     return channel.template or default_template("publishers.telegram", "post.html.j2")
 
 
-def render(article: Article, channel: TelegramChannel) -> Post:
+def render(article: Article, channel: TelegramChannel, like: Post | None = None) -> Post:
     """sendPhoto when there is an image and the caption keeps two sentences, else
-    sendMessage with a large link preview (of the image, or of the article)."""
+    sendMessage with a large link preview (of the image, or of the article).
+
+    `like`: the post this one will replace by an edit, whose form an edit cannot change
+    (a photo post stays a photo post, its caption fitted to 1,024 even if that costs
+    sentences; a text post stays a text post: Bot API editMessageCaption / editMessageText)."""
     source = template_source(channel)
     parts = parts_for(article, channel)
 
@@ -70,7 +74,14 @@ def render(article: Article, channel: TelegramChannel) -> Post:
         # 3.30+): it must travel with each call.
         "disable_notification": channel.disable_notification,
     }
-    if article.image:
+    if like is not None and like.call.method == "sendPhoto":
+        caption = fitted(CAPTION_LIMIT)
+        if caption is None:
+            raise TemplateProblem(f"channel {channel.id}: no caption fits for {article.url}")
+        # the photo stays when the corrected article lost its image: it cannot be removed
+        params.update(photo=article.image or like.image, caption=caption.text, parse_mode="HTML")
+        return _post("sendPhoto", params, caption, CAPTION_LIMIT, article, parts.url)
+    if article.image and like is None:
         caption = fitted(CAPTION_LIMIT, CAPTION_MIN_SENTENCES, strict=True)
         if caption is not None:
             params.update(photo=article.image, caption=caption.text, parse_mode="HTML")

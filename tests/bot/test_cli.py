@@ -48,6 +48,7 @@ def env_for(tmp_path: Path, redis_url: str, sandbox: Sandbox, feed: str) -> dict
         "FACEBOOK_GRAPH_URL": sandbox.graph_url,
         "FACEBOOK_PAGE_TOKEN": PAGE_TOKEN,
         "NEWSBOT_ALLOW_PRIVATE_NETWORKS": "true",
+        "NEWSBOT_HTTP_PORT": "0",
     }
 
 

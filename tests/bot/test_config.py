@@ -48,7 +48,7 @@ def test_the_example_config_shipped_with_the_project_loads() -> None:
     )
     assert [c.kind for c in config.channels] == ["telegram", "facebook"]
     assert config.feeds[0].backfill == 0
-    assert config.channels_for("profit") == ("tg-main", "fb-page")
+    assert [c.id for c in config.active_channels] == ["tg-main", "fb-page"]
 
 
 @pytest.mark.parametrize(

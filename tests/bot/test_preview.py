@@ -16,6 +16,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from bot.app import default_platforms
 from bot.cli import main
 from bot.net import make_fetch_session
 from bot.preview import PreviewError, default_channels, load_article, preview
@@ -157,7 +158,8 @@ async def test_preview_of_a_url_fetches_the_page_once(page_server: str) -> None:
     # The page's canonical link names the article; the posts use it.
     assert article.url.startswith("https://profit.kz/news/71234/")
     assert article.lead == LEAD
-    [tg, fb] = preview(article, default_channels())
+    platforms = default_platforms()
+    [tg, fb] = preview(article, default_channels(platforms), platforms)
     assert tg.method == "sendPhoto" and fb.method == "feed"
     assert tg.warnings == fb.warnings
 

@@ -67,3 +67,24 @@ async def test_secrets_never_reach_a_log_line_or_a_stored_error(
     for secret in (BOT_TOKEN, BOT_TOKEN.split(":")[1], PAGE_TOKEN, REDIS_PASSWORD):
         assert secret not in text, f"secret leaked into the logs: {secret[:6]}…"
         assert secret not in stored_text
+
+
+def test_no_log_call_passes_event_as_a_field() -> None:
+    """structlog's first argument is `event`: a field named so makes the call raise
+    TypeError (a push once stayed unacknowledged for it), wherever the line is."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).parents[2]
+    found = []
+    for path in [p for d in ("bot", "handlers", "publishers") for p in (root / d).rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "log"
+                and any(k.arg == "event" for k in node.keywords)
+            ):
+                found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert found == []

@@ -19,7 +19,7 @@ from aiohttp import web
 from bot.app import open_app
 from bot.infra.redis_embedded import EmbeddedRedis
 from bot.models import Article, State
-from sandbox import FacebookSandbox, Fault, Sandbox, TelegramSandbox
+from sandbox import Fault, Sandbox, TelegramSandbox, start_sandbox
 from sandbox.records import as_str, error_of
 from tests.bot.test_pipeline import ENV
 from tests.chaos.helpers import (
@@ -104,10 +104,7 @@ class RecordingTelegram(TelegramSandbox):
 
 @pytest.fixture
 async def recording_sandbox() -> AsyncIterator[Sandbox]:
-    telegram, facebook = RecordingTelegram(), FacebookSandbox()
-    telegram_base = await telegram.start("127.0.0.1", 0)
-    graph_url = await facebook.start("127.0.0.1", 0)
-    sandbox = Sandbox(telegram, facebook, telegram_base, graph_url)
+    sandbox = await start_sandbox(telegram=RecordingTelegram())
     yield sandbox
     await sandbox.close()
 

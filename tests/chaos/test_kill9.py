@@ -91,6 +91,7 @@ async def test_workers_killed_at_random_lose_nothing_and_duplicate_only_after_am
         "FACEBOOK_GRAPH_URL": sandbox.graph_url,
         "FACEBOOK_PAGE_TOKEN": PAGE_TOKEN,
         "NEWSBOT_ALLOW_PRIVATE_NETWORKS": "true",
+        "NEWSBOT_HTTP_PORT": "0",
         "NEWSBOT_LEASE_SECONDS": "2",
         "NEWSBOT_RETRY_BASE_SECONDS": "0.1",
         "NEWSBOT_WORKERS": "4",

@@ -79,6 +79,9 @@ def test_regression_a_short_article_around_a_box_label_is_not_taken_for_the_box(
         "ЦИФРА ДНЯ:",
         "Читайте также: Казахстан и Туркменистан",
         "Follow us on Facebook",
+        "Follow Profit.kz on Facebook and Telegram.",
+        "Profit.kz арналарына Facebook пен Telegram-да жазылыңыз.",
+        "Сондай-ақ оқыңыз: Қазақстан мен Түрікменстан",
     ],
 )
 def test_promo_lines(line: str) -> None:
@@ -91,6 +94,7 @@ def test_promo_lines(line: str) -> None:
         "Особое внимание страны уделяют проекту по организации международного стыка.",
         "Аналитики советуют инвесторам: «Следите за новостями регулятора».",
         "Цифра дня оказалась выше ожиданий аналитиков.",
+        "Жазылушылар саны бір жылда екі есеге өсті, деп хабарлады компания.",
         # an article sentence that opens like a call to action, but is long
         "Подписывайтесь на рассылки осторожно: по данным регулятора, в этом году число "
         "мошеннических писем от имени банков выросло вдвое, а средняя сумма ущерба от одной "

@@ -57,6 +57,10 @@ EXPECTED = {
     "Bad Request: message can't be edited": (Outcome.PERMANENT, "cannot_edit"),
     "Bad Request: message to edit not found": (Outcome.PERMANENT, "edit_not_found"),
     "Bad Request: there is no text in the message to edit": (Outcome.PERMANENT, "no_text_to_edit"),
+    "Bad Request: there is no caption in the message to edit": (
+        Outcome.PERMANENT,
+        "no_caption_to_edit",
+    ),
 }
 
 

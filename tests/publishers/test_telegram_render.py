@@ -233,3 +233,26 @@ def test_photo_fallback_keeps_the_caption_as_text() -> None:
 def test_chat_must_be_username_or_numeric_id(chat: str) -> None:
     with pytest.raises(ValueError, match="numeric chat id"):
         TelegramChannel(id="tg", kind="telegram", chat=chat)
+
+
+def test_a_channel_denies_or_allows_hashtags() -> None:
+    tagged = article(tags=("Туркменистан", "ВОЛС", "TNS-Plus"))
+    denied = render(tagged, channel(hashtags_deny=("#вОЛС", "tns plus")))
+    assert text_of(denied).endswith("#Туркменистан")
+    allowed = render(tagged, channel(hashtags_allow=("TNS_Plus",)))
+    assert text_of(allowed).endswith("#TNS_Plus")
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"), [("kk", "Толығырақ"), ("en", "Read more"), ("ru", "Читать далее")]
+)
+def test_read_more_speaks_the_articles_language(lang: str, words: str) -> None:
+    # Regression: every post, whatever its language, said "Читать далее".
+    assert f">{words}</a>" in text_of(render(article(lang=lang), channel()))
+
+
+def test_a_channel_may_set_its_own_words_or_a_table_of_them() -> None:
+    assert ">Далее</a>" in text_of(render(article(lang="kk"), channel(read_more="Далее")))
+    table = {"ru": "Подробнее", "kk": "Толығырақ оқу"}
+    assert ">Толығырақ оқу</a>" in text_of(render(article(lang="kk"), channel(read_more=table)))
+    assert ">Подробнее</a>" in text_of(render(article(lang="de"), channel(read_more=table)))

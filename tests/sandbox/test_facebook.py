@@ -59,7 +59,7 @@ async def test_feed_post_edit_delete(sb: Sandbox, http: aiohttp.ClientSession) -
         http, "POST", f"{base}/{post.id}", json={"message": "Исправлено"}, headers=auth
     )
     assert (status, body) == (200, {"success": True})
-    assert post.message == "Исправлено" and post.edits[0]["message"] == "Новость дня"
+    assert post.message == "Исправлено" and post.edits[0]["before"] == {"message": "Новость дня"}
     status, body, _ = await call(
         http, "DELETE", f"{base}/{post.id}", params={"access_token": TOKEN}
     )

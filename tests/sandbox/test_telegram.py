@@ -205,49 +205,6 @@ async def test_private_chats_get_replies(bot: Bot, sb: Sandbox) -> None:
     assert sb.telegram.posts_in(42)[0].text == "ответ редактору"
 
 
-async def test_edit_message_text_and_its_errors(bot: Bot, sb: Sandbox) -> None:
-    msg = await bot.send_message(CHANNEL, "<b>старый</b>", parse_mode="HTML")
-    edited = await bot.edit_message_text(
-        "<b>новый</b>", chat_id=CHANNEL, message_id=msg.message_id, parse_mode="HTML"
-    )
-    assert not isinstance(edited, bool) and edited.text == "новый" and edited.edit_date is not None
-    post = sb.telegram.posts_in(CHANNEL)[0]
-    assert post.text == "новый" and post.edits[0]["text"] == "старый"
-    with pytest.raises(TelegramBadRequest) as info:
-        await bot.edit_message_text(
-            "<b>новый</b>", chat_id=CHANNEL, message_id=msg.message_id, parse_mode="HTML"
-        )
-    assert info.value.message == (
-        "Bad Request: message is not modified: specified new message content and reply markup are "
-        "exactly the same as a current content and reply markup of the message"
-    )
-    with pytest.raises(TelegramBadRequest, match="Bad Request: message to edit not found"):
-        await bot.edit_message_text("x", chat_id=CHANNEL, message_id=999)
-    photo = await bot.send_photo(CHANNEL, "https://e.kz/p.jpg", caption="подпись")
-    with pytest.raises(
-        TelegramBadRequest, match="Bad Request: there is no text in the message to edit"
-    ):
-        await bot.edit_message_text("x", chat_id=CHANNEL, message_id=photo.message_id)
-    captioned = await bot.edit_message_caption(
-        chat_id=CHANNEL, message_id=photo.message_id, caption="<i>новая</i>", parse_mode="HTML"
-    )
-    assert not isinstance(captioned, bool) and captioned.caption == "новая"
-
-
-async def test_delete_message_and_its_errors(bot: Bot, sb: Sandbox) -> None:
-    first = await bot.send_message(CHANNEL, "один")
-    second = await bot.send_message(CHANNEL, "два")
-    assert await bot.delete_message(CHANNEL, first.message_id) is True
-    assert [p.text for p in sb.telegram.posts_in(CHANNEL)] == ["два"]
-    assert sb.telegram.posts[0].deleted is True
-    with pytest.raises(TelegramBadRequest, match="Bad Request: message to delete not found"):
-        await bot.delete_message(CHANNEL, first.message_id)
-    sb.telegram.posts_in(CHANNEL)[0].date -= 48 * 3600 + 1  # older than 48 hours
-    with pytest.raises(TelegramBadRequest) as info:
-        await bot.delete_message(CHANNEL, second.message_id)
-    assert info.value.message == "Bad Request: message can't be deleted"
-
-
 async def test_unreachable_photo_url(bot: Bot, sb: Sandbox) -> None:
     sb.telegram.unreachable_urls.add("https://e.kz/gone.jpg")
     with pytest.raises(TelegramBadRequest, match="Bad Request: failed to get HTTP URL content"):

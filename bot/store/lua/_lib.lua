@@ -11,12 +11,15 @@ local ALLOWED = {
   sending = {sent = true, retry_wait = true, ambiguous = true, held = true, failed = true,
     queued = true},
   retry_wait = {queued = true, cancelled = true},
-  ambiguous = {queued = true},
+  ambiguous = {queued = true, cancelled = true},
   held = {queued = true, sent = true, cancelled = true},
   failed = {queued = true},
   cancelled = {queued = true},
-  sent = {deleted = true},
+  sent = {deleted = true, editing = true, retracting = true},
+  editing = {sent = true, editing = true, retracting = true},
+  retracting = {retracted = true, sent = true, retracting = true},
   deleted = {},
+  retracted = {},
 }
 
 local function history_with(key, now, state, note)
@@ -35,6 +38,22 @@ local function emit(events, kind, aid, channel, state, attempt, note, now, failu
     'type', kind, 'article_id', aid, 'channel', channel, 'state', state,
     'attempt', tostring(attempt), 'note', note or '', 'at', now, 'failure', failure or '',
     'feed', '')
+end
+
+-- Append a published version (the first post, each edit, the retraction) to the
+-- delivery's `versions`: {v, at, by, text}, the latest 20 kept.
+local function add_version(dkey, now, entry)
+  if entry == nil or entry == '' then return end
+  local raw = redis.call('HGET', dkey, 'versions')
+  local list = {}
+  if raw then list = cjson.decode(raw) end
+  local item = cjson.decode(entry)
+  item['v'] = (tonumber(redis.call('HGET', dkey, 'version')) or 0) + 1
+  item['at'] = tonumber(now)
+  redis.call('HSET', dkey, 'version', item['v'])
+  table.insert(list, item)
+  if #list > 20 then table.remove(list, 2) end  -- the first version always stays
+  redis.call('HSET', dkey, 'versions', cjson.encode(list))
 end
 
 -- Move the delivery at dkey from `from` to `to` (the caller has read `from`), with a

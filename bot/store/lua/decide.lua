@@ -15,6 +15,8 @@
 -- resend      held                                         queued (the Resend button)
 -- confirm     held                                         sent (the editor saw the post)
 -- deleted     sent                                         deleted (retracted on the platform)
+-- edit_apply  sent with a proposed correction                editing (the correction goes out)
+-- edit_keep   sent with a proposed correction                sent (the post stays as it is)
 local dkey, now, action, who = KEYS[1], ARGV[4], ARGV[3], ARGV[5]
 local aid, channel = ARGV[1], ARGV[2]
 local member = 'publish:' .. aid .. ':' .. channel
@@ -28,12 +30,25 @@ local FROM = {
   resend = {held = true},
   confirm = {held = true},
   deleted = {sent = true},
+  edit_apply = {sent = true},
+  edit_keep = {sent = true},
 }
 local state = redis.call('HGET', dkey, 'state')
 if not state or not FROM[action] or not FROM[action][state] then return {0, state or ''} end
 
+if (action == 'edit_apply' or action == 'edit_keep')
+    and redis.call('HGET', dkey, 'pending_mode') ~= 'approve' then
+  return {0, state}  -- no correction waits for a decision
+end
+if action == 'edit_keep' then
+  redis.call('HDEL', dkey, 'pending_post', 'pending_mode')
+  redis.call('HSET', dkey, 'decided_by', who,
+    'history', history_with(dkey, now, state, 'correction kept out by ' .. who))
+  return {1, state}
+end
 local TO = {approve = 'queued', delay = 'queued', skip = 'cancelled', edit = state,
-  cancel = 'cancelled', retry = 'queued', resend = 'queued', confirm = 'sent', deleted = 'deleted'}
+  cancel = 'cancelled', retry = 'queued', resend = 'queued', confirm = 'sent', deleted = 'deleted',
+  edit_apply = 'editing'}
 local to, note = TO[action], action .. ' by ' .. who
 if not ALLOWED[state][to] then  -- move() refuses it, and says so in the events
   move(dkey, KEYS[2], aid, channel, state, to, note, now, '')
@@ -60,6 +75,10 @@ elseif action == 'edit' then
     redis.call('HSET', dkey, 'approve_by', tonumber(now) + wait)
     redis.call('ZADD', KEYS[4], tonumber(now) + wait, member)
   end
+elseif action == 'edit_apply' then
+  redis.call('HDEL', dkey, 'pending_mode')
+  redis.call('HSET', dkey, 'op_attempts', 0, 'cause', 'correction approved by ' .. who)
+  redis.call('ZADD', KEYS[4], now, 'edit:' .. aid .. ':' .. channel)
 elseif action == 'confirm' then
   redis.call('HSET', dkey, 'last_error', '', 'failure', '')
   redis.call('HDEL', dkey, 'ambiguous_since')

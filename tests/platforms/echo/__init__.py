@@ -46,7 +46,7 @@ class EchoPlatform:
     capabilities = frozenset({Capability.RECONCILE})
     outcomes: Sequence[OutcomeRule] = OUTCOMES
 
-    def render(self, article: Article, channel: ChannelConfig) -> Post:
+    def render(self, article: Article, channel: ChannelConfig, like: Post | None = None) -> Post:
         text = f"{article.title}\n\n{article.lead}".strip()[:LIMIT]
         call = PlatformCall("post", {"room": getattr(channel, "room", ""), "text": text})
         return Post(text, PostFormat.PLAIN, text, len(text), LIMIT, call, link=article.url)

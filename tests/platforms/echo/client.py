@@ -36,7 +36,7 @@ class EchoPublisher:
     def rate_limits(self) -> Sequence[RateLimit]:
         return (RateLimit(f"echo:{self.channel.id}", 100.0, 10),)
 
-    async def publish(self, post: Post) -> Receipt:
+    async def publish(self, post: Post, *, silent: bool = False) -> Receipt:
         try:
             async with self.http.post(f"{self.url}/posts", json=post.call.params) as resp:
                 body = await resp.json()
@@ -58,6 +58,9 @@ class EchoPublisher:
                 if found["text"] == post.text and found["room"] == post.call.params["room"]:
                     return Receipt(str(found["id"]), f"{self.url}/posts/{found['id']}")
         return None
+
+    async def edit(self, remote_id: str, previous: Post, new: Post) -> Receipt:
+        raise PublishError(Outcome.PERMANENT, FailureKind.BAD_REQUEST, "echo cannot edit")
 
     async def delete(self, remote_id: str, sent_at_ms: int) -> None:
         raise PublishError(Outcome.PERMANENT, FailureKind.BAD_REQUEST, "echo cannot delete")
