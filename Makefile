@@ -18,8 +18,8 @@ demo: $(STAMP)  ## the whole pipeline on the embedded Redis and the local sandbo
 test: $(STAMP)  ## the test suite: its own Redis server and the sandbox, over real HTTP
 	$(BIN)/python -m pytest
 
-test-fast: $(STAMP)  ## the suite without the slow parts (chaos, fresh-venv install, ...)
-	$(BIN)/python -m pytest -m "not slow"
+test-fast: $(STAMP)  ## the suite without the slow parts (chaos, fresh-venv install, browser...)
+	$(BIN)/python -m pytest -m "not slow and not browser"
 
 run: $(STAMP)  ## the service, with newsbot.toml and .env
 	$(BIN)/newsbot run

@@ -57,6 +57,10 @@ def import_footprint(code: str) -> float:
     return int(out.stdout.strip()) / 1024
 
 
+async def used_memory(bench: Bench) -> int:
+    return int((await bench.redis.info("memory"))["used_memory"])
+
+
 async def bench(articles: int, rounds: int, workers: int) -> None:
     with tempfile.TemporaryDirectory(prefix="nb-mem-") as tmp_name:
         tmp = Path(tmp_name)
@@ -71,6 +75,7 @@ async def bench(articles: int, rounds: int, workers: int) -> None:
                 await redis.wait_consumers(workers, service)
                 await asyncio.sleep(1.0)
                 print(f"  up and idle: {rss(service.pid)}")
+                redis_before = await used_memory(redis)
                 for r in range(rounds):
                     items = [make_article(r * articles + i) for i in range(articles)]
                     t0 = time.monotonic()
@@ -91,6 +96,12 @@ async def bench(articles: int, rounds: int, workers: int) -> None:
                         f"in {time.monotonic() - t0:.1f} s): {rss(service.pid)}"
                     )
                 print(f"  sandbox process (for comparison): {rss(box.proc.pid)}")
+                grown = await used_memory(redis) - redis_before
+                print(
+                    f"  Redis used_memory: +{grown / 1e6:.1f} MB for {rounds * articles} articles"
+                    f" x 2 channels = {grown / (rounds * articles) / 1024:.1f} KiB per article"
+                    " (events stream included)"
+                )
             finally:
                 code = await service.stop()
                 await box.proc.stop(signal.SIGINT)

@@ -3,7 +3,7 @@
 sandbox in its own process (`python -m bot sandbox`), rate limits off.
 
     .venv/bin/python bench/pipeline.py [--articles 1000] [--processes 1 2] [--workers 16]
-        [--log-level info] [--runs 1] [--profile DIR]
+        [--log-level info] [--runs 1] [--profile DIR] [--metrics on off]
 
 For each P (and run): waits until the rest of the machine is quiet, then a fresh Redis,
 sandbox and service; once every delivery coroutine of every process is reading the work
@@ -11,10 +11,13 @@ stream, 64 warm-up articles (they open the HTTP connections), CONFIG RESETSTAT, 
 bench ingests the articles with the product's Store (32 at a time). Prints deliveries per
 second (first ingest to the last delivery's `sent`, from its updated_at), Redis round trips
 per delivery (the service's EVALSHA + XREADGROUP + XAUTOCLAIM from INFO commandstats, i.e.
-all of them less the bench's one EVALSHA per ingested article), and the CPU each process
+all of them less the bench's one EVALSHA per ingested article; the metrics' flush, one
+EVALSHA a second per process, is among them), and the CPU each process
 used meanwhile (2 cores = 200%, and what processes outside the bench took) with the CPU ms
 per delivery and the rate all of that allows on 2 idle cores. --profile DIR samples the
 workers and the sandbox with py-spy (on PATH or $PY_SPY) and prints where their CPU went.
+--metrics on off runs each configuration with counting for /metrics on and off
+(NEWSBOT_METRICS), alternately, and prints both medians: the cost of the metrics.
 Figures, not assertions; each phase gives up after 180 s.
 """
 
@@ -63,7 +66,12 @@ BUCKETS = (
 
 
 async def phase(
-    articles: int, processes: int, workers: int, log_level: str, prof: Path | None
+    articles: int,
+    processes: int,
+    workers: int,
+    log_level: str,
+    prof: Path | None,
+    metrics: str = "on",
 ) -> tuple[float, float]:
     """(deliveries per second, service round trips per delivery) of one run."""
     with tempfile.TemporaryDirectory(prefix="nb-pipe-") as tmp_name:
@@ -73,6 +81,7 @@ async def phase(
             env = service_env(
                 tmp, bench.url, box.telegram_base, box.graph_url, channels_toml(),
                 NEWSBOT_WORKERS=str(workers), NEWSBOT_RATE_LIMITS="false", LOG_LEVEL=log_level,
+                NEWSBOT_METRICS="true" if metrics == "on" else "false",
             )  # fmt: skip
             service = await start_service(tmp, env, processes)
             try:
@@ -204,6 +213,26 @@ def summarize(name: str, raw: Path) -> None:
         print(f"      {100 * samples / total:4.1f}% self  {leaf[:110]}")
 
 
+def counting_cost_us(deliveries: int = 200_000) -> float:
+    """Microseconds of CPU that counting one delivery costs a worker: what
+    DeliveryEngine._count does for a sent publish (one histogram observation, two counters),
+    plus its share of the once-a-second flush's encoding."""
+    from bot.metrics import ATTEMPTS, DELIVERIES, PLATFORM_CALL, Metrics
+    from bot.metrics.recorder import encode
+
+    metrics = Metrics()
+    started = time.process_time()
+    for n in range(deliveries):
+        channel = CHANNELS[n % 2]
+        metrics.observe(PLATFORM_CALL, 0.004, channel, "publish")
+        metrics.count(ATTEMPTS, channel, "publish", "ok")
+        metrics.count(DELIVERIES, channel, "sent")
+        if n % 1000 == 999:  # a flush every ~1000 deliveries (about once a second)
+            counts, sums = metrics.take()
+            [encode(k) for k in counts], [encode(k) for k in sums]
+    return (time.process_time() - started) / deliveries * 1e6
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=1000)
@@ -212,28 +241,38 @@ def main() -> None:
     parser.add_argument("--log-level", default="info", help="the service's LOG_LEVEL")
     parser.add_argument("--runs", type=int, default=1, help="runs per process count")
     parser.add_argument("--profile", type=Path, help="py-spy the workers and sandbox into DIR")
+    parser.add_argument(
+        "--metrics", nargs="+", choices=("on", "off"), default=["on"],
+        help="NEWSBOT_METRICS for the service: on, off, or both in turn",
+    )  # fmt: skip
     args = parser.parse_args()
-    results: dict[int, list[tuple[float, float]]] = {}
+    if "on" in args.metrics:
+        print(f"counting one delivery for /metrics: {counting_cost_us():.1f} µs of worker CPU")
+    results: dict[tuple[int, str], list[tuple[float, float]]] = {}
     for run in range(args.runs):
         for processes in args.processes:
-            print(
-                f"run {run + 1}: processes={processes} NEWSBOT_WORKERS={args.workers} "
-                f"articles={args.articles} x {len(CHANNELS)} channels, "
-                f"LOG_LEVEL={args.log_level}, rate limits off"
-            )
-            load = asyncio.run(quiet_machine())
-            print(f"  (other load before the run: {load:.2f} cores)")
-            prof = args.profile / f"p{processes}-{run}" if args.profile else None
-            result = asyncio.run(
-                phase(args.articles, processes, args.workers, args.log_level, prof)
-            )
-            results.setdefault(processes, []).append(result)
-    for processes, rows in results.items():
+            # alternate the order, so that neither setting always runs on a warmer machine
+            order = args.metrics if run % 2 == 0 else args.metrics[::-1]
+            for metrics in order:
+                print(
+                    f"run {run + 1}: processes={processes} NEWSBOT_WORKERS={args.workers} "
+                    f"articles={args.articles} x {len(CHANNELS)} channels, "
+                    f"LOG_LEVEL={args.log_level}, rate limits off, metrics {metrics}"
+                )
+                load = asyncio.run(quiet_machine())
+                print(f"  (other load before the run: {load:.2f} cores)")
+                prof = args.profile / f"p{processes}-{metrics}-{run}" if args.profile else None
+                result = asyncio.run(
+                    phase(args.articles, processes, args.workers, args.log_level, prof, metrics)
+                )
+                results.setdefault((processes, metrics), []).append(result)
+    for (processes, metrics), rows in results.items():
         rates = sorted(r for r, _ in rows)
         print(
-            f"processes={processes}: deliveries/s median {statistics.median(rates):.0f}, "
-            f"best {rates[-1]:.0f}, worst {rates[0]:.0f} over {len(rates)} runs; "
-            f"round trips/delivery median {statistics.median(t for _, t in rows):.2f}"
+            f"processes={processes} metrics {metrics}: deliveries/s median "
+            f"{statistics.median(rates):.0f}, best {rates[-1]:.0f}, worst {rates[0]:.0f} over "
+            f"{len(rates)} runs; round trips/delivery median "
+            f"{statistics.median(t for _, t in rows):.2f}"
         )
 
 

@@ -13,31 +13,48 @@ import socket
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
-from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
-from redis.asyncio import Redis
 
+from bot.board import add_board
 from bot.config import Config
 from bot.delivery.attempt import RetryPolicy
 from bot.delivery.engine import DeliveryEngine
+from bot.doctor.endpoints import EditorsView
+from bot.doctor.runner import Doctor
+from bot.doctor.watch import TokenWatch
 from bot.editorial import Editorial
 from bot.infra.health import RedisHealth
 from bot.infra.leader import LeaderLease
 from bot.infra.logging import Redactor
-from bot.infra.redis_embedded import EmbeddedRedis
+from bot.infra.probes import Heartbeat, Readiness
+from bot.infra.redis_connect import connect as connect_redis
+from bot.infra.redis_connect import open_replication
 from bot.ingest.feeds import FeedPoller
 from bot.ingest.pusher import PushConsumer, ingest_endpoint
 from bot.ingest.recheck import PageRecheck
+from bot.ingest.schedule import FeedSchedule
 from bot.ingest.service import Ingest
 from bot.ingest.websub import Subscriber, open_subscriber
 from bot.ingest.websubcallback import add_routes
+from bot.metrics import Flusher, Metrics
+from bot.metrics.exposition import MetricsEndpoint, scope_of
 from bot.net import make_fetch_session
-from bot.platforms import Outlet, PlatformContext, Platforms, UnknownKind, load_platforms
+from bot.platforms import (
+    Outlet,
+    PlatformContext,
+    PlatformHandle,
+    Platforms,
+    UnknownKind,
+    load_platforms,
+)
 from bot.settings import ConfigError, Settings, load, process_env, setting_names
 from bot.store import Keys, Store
+from bot.store.client import RedisClient
+from bot.store.metrics import MetricsStore
+from bot.store.probes import ProbeStore
 from bot.urls import secrets_in_url
 from bot.web import WebServer
 from handlers.settings import EditorsSettings
@@ -80,7 +97,7 @@ class App:
 
     config: Config
     platforms: Platforms
-    redis: Redis
+    redis: RedisClient
     store: Store
     outlets: dict[str, Outlet]  # by channel id: the active channels and their clients
     ingest: Ingest
@@ -94,6 +111,9 @@ class App:
     pusher: PushConsumer
     recheck: PageRecheck
     websub: Subscriber | None = None  # WebSub, when NEWSBOT_PUBLIC_URL is set
+    heartbeat: Heartbeat = field(default_factory=Heartbeat)  # /healthz
+    flusher: Flusher | None = None  # the metrics' counts to Redis
+    watch: TokenWatch | None = None  # the doctor's checks, daily (NEWSBOT_DOCTOR_HOURS)
 
     async def run(self, stop: asyncio.Event, *, poll_feeds: bool = True) -> None:
         """Deliver until `stop` is set; while this process leads, also promote due
@@ -103,15 +123,20 @@ class App:
             async with asyncio.TaskGroup() as tg:
                 tg.create_task(self.engine.promote_forever(leading))
                 if poll_feeds:
-                    for poller in self.pollers:
-                        tg.create_task(poller.run(leading))
+                    schedule = FeedSchedule(self.store, {p.feed.id: p for p in self.pollers})
+                    tg.create_task(schedule.run(leading))
                     if self.websub is not None:
                         tg.create_task(self.websub.run(leading))
                     tg.create_task(self.recheck.run(leading))
+                    if self.watch is not None:
+                        tg.create_task(self.watch.run(leading))
                 if self.editors_bot is not None:
                     tg.create_task(self.editors_bot.run(leading))
 
         async with asyncio.TaskGroup() as tg:
+            tg.create_task(self.heartbeat.run(stop))
+            if self.flusher is not None:
+                tg.create_task(self.flusher.run(stop))
             tg.create_task(self.engine.run(stop))
             tg.create_task(self.pusher.run(stop))
             tg.create_task(self.leader.run(stop, lead))
@@ -119,37 +144,10 @@ class App:
 
 async def open_redis(
     settings: Settings, stack: AsyncExitStack, redactor: Redactor
-) -> tuple[Redis, str]:
-    """The configured Redis, or the embedded one in the data folder."""
-    if settings.redis_url is not None:
-        url = settings.redis_url.get_secret_value()
-        redactor.add(urlsplit(url).password)
-        redactor.add(parse_qs(urlsplit(url).query).get("password", [""])[0])
-    else:
-        embedded = EmbeddedRedis(settings.data_dir)
-        url = await embedded.start()
-        stack.push_async_callback(embedded.stop)
-    try:
-        redis = Redis.from_url(
-            url, socket_timeout=10, socket_connect_timeout=5, health_check_interval=30
-        )
-    except ValueError as exc:
-        raise ConfigError(
-            f"REDIS_URL is not a valid Redis URL ({exc}): use redis://host:port/db"
-        ) from None
-    stack.push_async_callback(redis.aclose)
-    try:
-        await redis.ping()
-    except Exception as exc:
-        # the class only: redis-py's texts can quote a malformed URL, password included
-        where = "at REDIS_URL" if settings.redis_url is not None else f"in {settings.data_dir}"
-        fix = (
-            "start it or fix REDIS_URL" if settings.redis_url is not None else "see redis.log there"
-        )
-        raise ConfigError(
-            f"Redis {where} cannot be reached ({type(exc).__name__}): {fix}"
-        ) from None
-    return redis, url
+) -> tuple[RedisClient, str]:
+    """The configured Redis (a URL, a cluster, Sentinel) or the embedded one."""
+    connected = await connect_redis(settings, stack, redactor)
+    return connected.client, connected.where
 
 
 async def open_outlets(
@@ -159,8 +157,10 @@ async def open_outlets(
     env: Mapping[str, str],
     redactor: Redactor,
     stack: AsyncExitStack,
+    handles: dict[str, PlatformHandle] | None = None,
 ) -> dict[str, Outlet]:
-    """A client for every active channel, opened by its platform."""
+    """A client for every active channel, opened by its platform; `handles` collects
+    each platform's handle by kind (its checks, for the doctor)."""
     outlets: dict[str, Outlet] = {}
     for platform in platforms:
         channels = [c for c in config.active_channels if c.kind == platform.kind]
@@ -174,6 +174,8 @@ async def open_outlets(
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
         stack.push_async_callback(handle.close)
+        if handles is not None:
+            handles[platform.kind] = handle
         for channel in channels:
             outlets[channel.id] = Outlet(channel, platform, handle.publishers[channel.id])
     return outlets
@@ -195,12 +197,15 @@ async def open_app(
     redactor = redactor or Redactor()
     env = env if env is not None else process_env()
     async with AsyncExitStack() as stack:
-        redis, redis_url = await open_redis(settings, stack, redactor)
-        store = Store(redis, Keys(settings.namespace))
+        connected = await connect_redis(settings, stack, redactor)
+        redis, redis_url, keys = connected.client, connected.where, Keys(settings.namespace)
+        replication = await open_replication(connected, settings, keys.fence, stack)
+        store = Store(redis, keys, replication)
         await store.ensure_groups()
         http = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
         stack.push_async_callback(http.close)
-        outlets = await open_outlets(config, platforms, http, env, redactor, stack)
+        handles: dict[str, PlatformHandle] = {}
+        outlets = await open_outlets(config, platforms, http, env, redactor, stack, handles)
         for feed in config.feeds:
             for secret in secrets_in_url(str(feed.url)):
                 redactor.add(secret)
@@ -210,6 +215,9 @@ async def open_app(
         stack.push_async_callback(fetcher.close)
         consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         health = RedisHealth()
+        metrics = Metrics(enabled=settings.metrics)
+        flusher = Flusher(metrics, MetricsStore(redis, store.keys), consumer, health)
+        stack.push_async_callback(flusher.flush_quietly)  # the last counts, before Redis closes
         engine = DeliveryEngine(
             store,
             outlets,
@@ -223,17 +231,31 @@ async def open_app(
             rate_limits=settings.rate_limits,
             health=health,
             timezone=settings.timezone,
+            metrics=metrics,
         )
         leader = LeaderLease(redis, store.keys.lock("leader"), consumer, health=health)
-        ingest = Ingest(store, config, outlets, fetcher)
+        ingest = Ingest(store, config, outlets, fetcher, metrics)
         editorial = Editorial(store, config, platforms, outlets, fetcher, ingest)
         web = WebServer(settings.http_host, settings.http_port)
+        heartbeat = Heartbeat()
+        web.add("GET", "/healthz", heartbeat.handle)
+        web.add("GET", "/readyz", Readiness(ProbeStore(redis), engine.tasks_running).handle)
+        scope = scope_of(config, outlets)
+        web.add("GET", "/metrics", MetricsEndpoint(flusher, flusher.store, scope).handle)
         push_secret = settings.ingest_secret.get_secret_value() if settings.ingest_secret else None
         redactor.add(push_secret)
         web.add("POST", "/ingest", ingest_endpoint(store, push_secret))
+        board_token = settings.board_token.get_secret_value() if settings.board_token else None
+        redactor.add(board_token)  # /board/login carries it in its query string
+        add_board(web, store, outlets, board_token, settings.timezone)
+        editors = (editors or load(EditorsSettings)) if editors_bot else None
+        diagnosers = [h.diagnose for h in handles.values() if h.diagnose is not None]
+        doctor = Doctor(config, platforms, fetcher, redis, diagnosers, editors)
         bot = None
         if editors_bot:
-            bot = _open_editors_bot(config, editorial, redis, consumer, editors, redactor, web)
+            bot = _open_editors_bot(
+                config, editorial, redis, consumer, editors, redactor, web, metrics
+            )
             if bot is not None:
                 stack.push_async_callback(bot.close)
         websub = open_subscriber(config, store, fetcher)
@@ -245,6 +267,7 @@ async def open_app(
                 submit=ingest.submit,
                 allow_private=settings.allow_private_networks,
                 pushes=websub,
+                metrics=metrics,
             )
             for feed in config.feeds
             if feed.enabled
@@ -258,18 +281,25 @@ async def open_app(
         stack.push_async_callback(web.stop)
         yield App(
             config, platforms, redis, store, outlets, ingest, engine, leader, pollers,
-            editorial, bot, redis_url, web, pusher, recheck, websub,
+            editorial, bot, redis_url, web, pusher, recheck, websub, heartbeat, flusher,
+            watch=TokenWatch(doctor, store, settings.doctor_hours),
         )  # fmt: skip
+
+
+def load_editors() -> EditorsView:
+    """The editors' bot's settings (handlers/), as the doctor reads them."""
+    return load(EditorsSettings)
 
 
 def _open_editors_bot(
     config: Config,
     editorial: Editorial,
-    redis: Redis,
+    redis: RedisClient,
     consumer: str,
     editors: EditorsSettings | None,
     redactor: Redactor,
     web: WebServer,
+    metrics: Metrics,
 ) -> EditorsRunner | None:
     """The editors' bot, when editors are configured and the Telegram platform is loaded
     (the bot is the channels' own Telegram bot). aiogram is imported only then."""
@@ -291,4 +321,6 @@ def _open_editors_bot(
     if settings.webhook_secret is not None:
         redactor.add(settings.webhook_secret.get_secret_value())
     bot = make_bot(token, telegram.api_base, html=True)
-    return open_editors_bot(bot, editorial, settings, config.settings, redis, consumer, web)
+    return open_editors_bot(
+        bot, editorial, settings, config.settings, redis, consumer, web, metrics
+    )

@@ -21,6 +21,11 @@ class EventType(StrEnum):
     FEED_FAILING = "feed_failing"  # a feed failed FEED_ALERT_STREAK polls in a row
     EDIT_PROPOSED = "edit_proposed"  # a correction of a posted article awaits the editors
     ARTICLE_GONE = "article_gone"  # a posted article's page answers 410, or 404 twice
+    # the token watch (bot/doctor/watch.py), each problem once; `channel`: the channels
+    # it concerns, comma-separated
+    TOKEN_EXPIRING = "token_expiring"  # within 7 days (attempt: days left; note: the date)
+    TOKEN_BROKEN = "token_broken"  # a token stopped working (note: what was found)
+    RIGHT_LOST = "right_lost"  # a right newsbot needs is missing (note: which)
 
 
 @dataclass(frozen=True, slots=True)

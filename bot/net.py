@@ -47,7 +47,9 @@ class PublicOnlyResolver(AbstractResolver):
 
 def make_fetch_session(*, allow_private: bool, user_agent: str) -> aiohttp.ClientSession:
     resolver = None if allow_private else PublicOnlyResolver()
-    connector = aiohttp.TCPConnector(resolver=resolver, limit=20, ttl_dns_cache=60)
+    # room for the feed schedule's 64 polls at once (bot/ingest/schedule.py) and page
+    # fetches beside them: a fetch's timeout runs while it waits for a connection
+    connector = aiohttp.TCPConnector(resolver=resolver, limit=100, ttl_dns_cache=60)
     return aiohttp.ClientSession(connector=connector, headers={"User-Agent": user_agent})
 
 

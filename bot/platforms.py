@@ -9,7 +9,10 @@ The core owns this contract and never imports a platform; a platform is a packag
   `example_channel()` (a channel with every default, for previews without a config);
 - `open(channels, ctx) -> PlatformHandle`: one client (Publisher) per channel;
 - `capabilities`: the operations beyond publishing that its clients support;
-- `outcomes`: its outcome table, every answer it knows and what it means.
+- `outcomes`: its outcome table, every answer it knows and what it means;
+- optionally, on the handle `open` returns, `diagnose()`: its own checks for `newsbot
+  doctor` and the daily watch (its tokens, each channel's existence and rights, when
+  each token expires), as `Check`s (bot/doctor/model.py).
 Only the composition root loads platforms (`load_platforms`, by module name).
 
 A Post is what a channel receives, typed so that any consumer (preview, approval,
@@ -33,11 +36,13 @@ from pydantic_settings import BaseSettings
 
 from bot.channels import READ_MORE, RETRACTED_TEXT, ChannelConfig, Localized, localized
 from bot.content.warnings import EditorWarning
+from bot.doctor.model import Check, Concern, Level
 from bot.models import Article
 
 __all__ = [
-    "READ_MORE", "RETRACTED_TEXT", "Capability", "ChannelConfig", "FailureKind", "LinkPreview",
-    "Localized", "Outcome", "OutcomeRule", "Outlet", "Platform", "PlatformCall",
+    "READ_MORE", "RETRACTED_TEXT", "Capability", "ChannelConfig", "Check", "Concern",
+    "Diagnose", "FailureKind", "Level", "LinkPreview", "Localized", "Outcome", "OutcomeRule",
+    "Outlet", "Platform", "PlatformCall",
     "PlatformContext", "PlatformHandle", "Platforms", "Post", "PostFormat", "PublishError",
     "Publisher", "RateLimit", "Receipt", "UnknownKind", "load_platforms", "localized", "vars_of",
 ]  # fmt: skip
@@ -257,10 +262,16 @@ class Publisher(Protocol):
         ...
 
 
+# A platform's own checks: never raises; a platform it cannot reach is a failed check
+# with Concern.UNREACHABLE.
+Diagnose = Callable[[], Awaitable[Sequence[Check]]]
+
+
 @dataclass(slots=True)
 class PlatformHandle:
     publishers: dict[str, Publisher]
     close: Callable[[], Awaitable[None]]
+    diagnose: Diagnose | None = None  # None: the platform has no checks of its own
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,21 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     redis_url: SecretStr | None = Field(None, validation_alias="REDIS_URL")
+    # Redis Sentinel instead of REDIS_URL, and the passwords (bot/infra/redis_connect.py).
+    redis_sentinels: str | None = Field(None, validation_alias="REDIS_SENTINELS")
+    redis_sentinel_master: str | None = Field(None, validation_alias="REDIS_SENTINEL_MASTER")
+    redis_sentinel_password: SecretStr | None = Field(
+        None, validation_alias="REDIS_SENTINEL_PASSWORD"
+    )
+    redis_password: SecretStr | None = Field(None, validation_alias="REDIS_PASSWORD")
+    # WAIT for this many replicas after a claim and an outcome (bot/store/replication.py);
+    # unset: 1 on a cluster or Sentinel whose master has a replica, else 0.
+    redis_wait_replicas: int | None = Field(
+        None, validation_alias="NEWSBOT_REDIS_WAIT_REPLICAS", ge=0, le=16
+    )
+    redis_wait_timeout_ms: int = Field(
+        1000, validation_alias="NEWSBOT_REDIS_WAIT_TIMEOUT_MS", ge=1, le=5000
+    )
     namespace: str = Field(
         "newsbot", validation_alias="NEWSBOT_NAMESPACE", pattern=r"^[A-Za-z0-9_.:-]{1,64}$"
     )
@@ -56,15 +71,22 @@ class Settings(BaseSettings):
     recheck_per_minute: float = Field(
         30.0, validation_alias="NEWSBOT_RECHECK_PER_MINUTE", gt=0, le=6000
     )
+    # The doctor's checks in the service (tokens, rights, Redis, feeds): at start-up, then
+    # this often, in the leading process; 0 turns them off (bot/doctor/watch.py).
+    doctor_hours: float = Field(24.0, validation_alias="NEWSBOT_DOCTOR_HOURS", ge=0, le=24 * 30)
     # The service's own HTTP server (the editors' bot's webhook, later more).
     http_host: str = Field("127.0.0.1", validation_alias="NEWSBOT_HTTP_HOST")
     http_port: int = Field(8080, validation_alias="NEWSBOT_HTTP_PORT", ge=0, le=65535)
+    # Counting for /metrics (the gauges are read at scrape time either way); false: off.
+    metrics: bool = Field(True, validation_alias="NEWSBOT_METRICS")
     # CMS pushes (POST /ingest) are signed with this; unset: the endpoint is off (401).
     ingest_secret: SecretStr | None = Field(None, validation_alias="NEWSBOT_INGEST_SECRET")
     # The address the world reaches this server at (WebSub callbacks); unset: no WebSub.
     public_url: str | None = Field(
         None, validation_alias="NEWSBOT_PUBLIC_URL", pattern=r"^https?://[^\s/]+(/\S*)?$"
     )
+    # The delivery board (GET /board) opens with this token; unset: no board (404).
+    board_token: SecretStr | None = Field(None, validation_alias="NEWSBOT_BOARD_TOKEN")
     # The platform modules the composition root loads (each exposes PLATFORM).
     platforms: str = Field(
         "publishers.telegram,publishers.facebook",
@@ -75,6 +97,24 @@ class Settings(BaseSettings):
     @property
     def platform_modules(self) -> tuple[str, ...]:
         return tuple(name.strip() for name in self.platforms.split(","))
+
+    @property
+    def embedded_redis(self) -> bool:
+        """No Redis configured: the service starts its own in the data folder."""
+        return self.redis_url is None and not self.redis_sentinels
+
+    @field_validator("board_token", mode="before")
+    @classmethod
+    def _strong_board_token(cls, value: object) -> object:
+        if value is None or value == "":
+            return None  # an empty line in .env: no board
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        if len(raw.strip()) < 16 or raw != raw.strip():
+            raise ValueError(
+                "must be at least 16 characters without surrounding spaces; make one with "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return value
 
     @field_validator("timezone")
     @classmethod

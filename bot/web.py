@@ -1,10 +1,14 @@
 """The service's own HTTP server (NEWSBOT_HTTP_HOST:NEWSBOT_HTTP_PORT): one aiohttp
-application whose routes the components add before it starts (the CMS push endpoint,
-WebSub callbacks, the editors' bot's webhook).
+application whose routes the components add before it starts (the probes /healthz and
+/readyz, /metrics, the CMS push endpoint, WebSub callbacks, the editors' bot's webhook).
+It always listens: the probes and the metrics are on it.
 
 Every process serves it: the port is opened with SO_REUSEPORT, so the processes of
 `newsbot run --workers N` on one machine share it, and any of them may answer (the
-routes only write to Redis, or feed the editors' bot, whose state is in Redis).
+routes only write to Redis, or feed the editors' bot, whose state is in Redis; /metrics
+answers for the whole deployment; /healthz and /readyz answer for the process the kernel
+picked, so a probe of a shared port sees one process at a time). Port 0 (tests, the
+demo) picks a free port per process.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 from aiohttp import web
+
+from bot.settings import ConfigError
 
 log = structlog.get_logger("web")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -31,13 +37,18 @@ class WebServer:
         self.routes.append(f"{method} {path}")
 
     async def start(self) -> None:
-        """Listen, when some component added a route; the bound port is `self.port`."""
-        if not self.routes:
-            return
+        """Listen; the bound port is `self.port`."""
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, reuse_port=True)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            await self.stop()
+            raise ConfigError(
+                f"NEWSBOT_HTTP_HOST:NEWSBOT_HTTP_PORT {self.host}:{self.port} cannot be "
+                f"listened on ({exc.strerror or exc}): free that port or choose another"
+            ) from None
         self.port = int(self._runner.addresses[0][1])
         log.info("http server listening", host=self.host, port=self.port, routes=self.routes)
 

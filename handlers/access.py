@@ -3,7 +3,8 @@
 Editors are the user ids of EDITOR_IDS and, when EDITORS_CHAT_ID is set, the members
 of that chat (asked with getChatMember, cached for a few minutes). Anyone else gets
 one short refusal; nothing else happens. A flood of commands from one editor stops
-at the per-minute limit.
+at the per-minute limit. Every command and button press is counted by outcome
+(newsbot_editor_commands_total).
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
-from bot.editorial import COMMANDS_PER_MINUTE, Editorial
+from bot.editorial import COMMANDS_PER_MINUTE, EditorError, Editorial
+from bot.metrics import EDITOR_COMMANDS, Metrics
+from bot.preview import PreviewError
+from handlers.commands import COMMANDS
 from handlers.texts import Texts
 
 MEMBER_STATUSES = frozenset({"creator", "administrator", "member"})
@@ -25,12 +29,18 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 class EditorsOnly(BaseMiddleware):
     def __init__(
-        self, editorial: Editorial, editors: frozenset[int], chat_id: int | None, texts: Texts
+        self,
+        editorial: Editorial,
+        editors: frozenset[int],
+        chat_id: int | None,
+        texts: Texts,
+        metrics: Metrics | None = None,
     ) -> None:
         self.editorial = editorial
         self.editors = editors
         self.chat_id = chat_id
         self.texts = texts
+        self.metrics = metrics or Metrics(enabled=False)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
@@ -56,6 +66,8 @@ class EditorsOnly(BaseMiddleware):
                     "outcome": outcome,
                 }
             )
+        if outcome != "allowed":
+            self.metrics.count(EDITOR_COMMANDS, command_label(command), outcome)
         if outcome == "refused":
             if count == 1:  # one short refusal a minute, however many they send
                 await _answer(event, self.texts("refused"))
@@ -65,7 +77,16 @@ class EditorsOnly(BaseMiddleware):
                 await _answer(event, self.texts("flood"))
             return None
         data["who"] = f"@{user.username}" if user.username else str(user.id)
-        return await handler(event, data)
+        done = "failed"  # a bug: the dispatcher logs it
+        try:
+            result = await handler(event, data)
+            done = "ok"
+        except (EditorError, PreviewError):
+            done = "error"  # the editor is told why (commands.on_editor_error)
+            raise
+        finally:
+            self.metrics.count(EDITOR_COMMANDS, command_label(command), done)
+        return result
 
     async def is_editor(self, bot: Bot, user_id: int) -> bool:
         if user_id in self.editors:
@@ -97,6 +118,17 @@ def _describe(event: TelegramObject) -> tuple[str, str, int | str]:
         chat = event.message.chat.id if event.message else ""
         return "(button)", event.data or "", chat
     return type(event).__name__, "", ""
+
+
+def command_label(command: str) -> str:
+    """A command as a metric label: one of the bot's commands, text, button or other
+    (whatever strangers type stays a handful of series)."""
+    if command == "(text)":
+        return "text"
+    if command == "(button)":
+        return "button"
+    name = command.removeprefix("/").lower()
+    return name if name in COMMANDS else "other"
 
 
 async def _answer(event: TelegramObject, text: str) -> None:

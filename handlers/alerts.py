@@ -1,6 +1,7 @@
 """What the editors' chat is told without asking: one approval request per post that
 waits for them, and alerts (a permanent failure, a held delivery with its buttons, a
-token or permission problem, a feed failing poll after poll).
+token or permission problem, a feed failing poll after poll, and what the daily token
+watch finds: a token expiring, a token that stopped working, a right lost).
 
 Events come from the events stream through a consumer group, so with several
 processes each event is told once. A storm (many alerts read together) becomes one
@@ -39,6 +40,12 @@ SHOWN_IN_GROUP = 10
 LINE_CHARS = 300  # an alert's line in a grouped message
 MESSAGE_CHARS = 3900  # under Telegram's 4,096 after the HTML is parsed
 TAG = re.compile(r"<[^>]*>")
+# the token watch's events (bot/doctor/watch.py) and their texts
+TOKEN_ALERTS = {
+    EventType.TOKEN_EXPIRING: "token_expiring",
+    EventType.TOKEN_BROKEN: "token_broken",
+    EventType.RIGHT_LOST: "right_lost",
+}
 
 
 class Notifier:
@@ -106,6 +113,8 @@ class Notifier:
             text = self.texts("gone_alert", why=html.escape(event.note),
                               article=event.article_id, title=title)  # fmt: skip
             return [(text, gone_keyboard(event.article_id, self.texts))]
+        if event.type in TOKEN_ALERTS:
+            return [(self.token_alert(event), None)]
         if event.type is EventType.FEED_FAILING:
             text = self.texts(
                 "feed_failing", feed=html.escape(event.feed), count=event.attempt,
@@ -168,6 +177,14 @@ class Notifier:
         text = self.texts("held_alert", channel=html.escape(channel), article=article_id,
                           title=title)  # fmt: skip
         return text, held_keyboard(article_id, channel, self.texts)
+
+    def token_alert(self, event: Event) -> str:
+        """A token expiring (days left, the date), stopped working or a right lost (what
+        was found and what to do, in the doctor's words)."""
+        return self.texts(
+            TOKEN_ALERTS[event.type], channel=html.escape(event.channel.replace(",", ", ")),
+            days=event.attempt, date=html.escape(event.note), detail=html.escape(event.note[:600]),
+        )  # fmt: skip
 
     async def _title_and_error(self, article_id: str, channel: str) -> tuple[str, str]:
         """The article's title and the delivery's last error, escaped ("" when gone)."""

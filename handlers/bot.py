@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import structlog
@@ -26,8 +26,10 @@ from aiogram.types import Message, TelegramObject
 from redis.asyncio import Redis
 
 from bot.editorial import EditorError, Editorial
+from bot.metrics import Metrics
 from bot.preview import PreviewError
 from bot.settings import Settings
+from bot.store.client import RedisClient
 from bot.web import WebServer
 from handlers import approval, commands
 from handlers.access import EditorsOnly
@@ -108,17 +110,24 @@ class EditorsBot:
 
 
 def build_dispatcher(
-    editorial: Editorial, settings: EditorsSettings, timezone: str, redis: Redis
+    editorial: Editorial,
+    settings: EditorsSettings,
+    timezone: str,
+    redis: RedisClient,
+    metrics: Metrics | None = None,
 ) -> Dispatcher:
     prefix = editorial.store.keys.prefix
     keys = DefaultKeyBuilder(prefix=f"{prefix}:fsm", with_bot_id=True)
+    # aiogram types its storage for a plain client; a cluster client runs the same GET,
+    # SET, DEL and lock scripts, every key in the namespace's slot (`{ns}:fsm:...`)
+    plain = cast(Redis, redis)
     dispatcher = Dispatcher(
         # an abandoned "edit text" step ends by itself after an hour
-        storage=RedisStorage(redis, key_builder=keys, state_ttl=3600, data_ttl=3600),
-        events_isolation=RedisEventIsolation(redis, key_builder=keys),
+        storage=RedisStorage(plain, key_builder=keys, state_ttl=3600, data_ttl=3600),
+        events_isolation=RedisEventIsolation(plain, key_builder=keys),
     )
     texts = Texts(settings.language)
-    access = EditorsOnly(editorial, settings.editors, settings.editors_chat_id, texts)
+    access = EditorsOnly(editorial, settings.editors, settings.editors_chat_id, texts, metrics)
     dispatcher.message.outer_middleware(_only_commands_in_groups)
     dispatcher.message.outer_middleware(access)
     dispatcher.callback_query.outer_middleware(access)
@@ -153,12 +162,13 @@ def open_editors_bot(
     editorial: Editorial,
     settings: EditorsSettings,
     core: Settings,
-    redis: Redis,
+    redis: RedisClient,
     consumer: str,
     web: WebServer,
+    metrics: Metrics | None = None,
 ) -> EditorsBot:
     bot.session.middleware(FitMessages())  # every reply and alert fits, or goes as plain text
-    dispatcher = build_dispatcher(editorial, settings, core.timezone, redis)
+    dispatcher = build_dispatcher(editorial, settings, core.timezone, redis, metrics)
     targets = [settings.editors_chat_id] if settings.editors_chat_id else sorted(settings.editors)
     notifier = Notifier(bot, editorial, targets, Texts(settings.language), consumer)
     webhook = None

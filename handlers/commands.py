@@ -286,6 +286,13 @@ async def unknown(message: Message, texts: Texts) -> None:
     await message.answer(texts("help"))
 
 
+# every command the router knows (the metrics count these by name, the rest as "other")
+COMMANDS = frozenset({
+    "start", "help", "post", "preview", "status", "queue", "retry", "cancel", "delete",
+    "retract", "refresh", "pause", "resume", "channels", "stats",
+})  # fmt: skip
+
+
 def make_router() -> Router:
     """A new router each time: an aiogram router belongs to one dispatcher."""
     router = Router(name="commands")

@@ -79,6 +79,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "op_failed_alert": "❌ <b>{channel}</b>: не удалось изменить пост · <code>{article}</code> "
         "{title}: {error}",
         "feed_failing": "⚠️ Лента <b>{feed}</b>: {count} неудачных опросов подряд: {error}",
+        "token_expiring": "⏳ <b>{channel}</b>: токен истекает через {days} дн. ({date}): "
+        "замените его заранее, иначе публикации остановятся.",
+        "token_broken": "🔑 <b>{channel}</b>: токен перестал работать, публикации не пройдут, "
+        "пока его не заменят: {detail}",
+        "right_lost": "🚫 <b>{channel}</b>: у бота нет нужного права: {detail}",
         "storm": "🚨 {count} оповещений сразу:",
         "and_more": "… и ещё {count}",
         "held_alert": "⏸ <b>{channel}</b>: ответ на публикацию потерян; пост может быть в "
@@ -135,6 +140,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "op_failed_alert": "❌ <b>{channel}</b>: the post could not be changed · "
         "<code>{article}</code> {title}: {error}",
         "feed_failing": "⚠️ Feed <b>{feed}</b> failed {count} polls in a row: {error}",
+        "token_expiring": "⏳ <b>{channel}</b>: the token expires in {days} day(s) ({date}): "
+        "replace it before then, or posting stops.",
+        "token_broken": "🔑 <b>{channel}</b>: the token stopped working; nothing is posted "
+        "until it is replaced: {detail}",
+        "right_lost": "🚫 <b>{channel}</b>: a right newsbot needs is missing: {detail}",
         "storm": "🚨 {count} alerts at once:",
         "and_more": "… and {count} more",
         "held_alert": "⏸ <b>{channel}</b>: the answer to a post was lost; it may or may not "

@@ -5,6 +5,7 @@ and editors trying templates."""
 
 from sandbox.facebook import FacebookSandbox
 from sandbox.faults import Fault, FaultPlan
+from sandbox.postpages import PostPages
 from sandbox.server import Sandbox, run_standalone, start_sandbox
 from sandbox.site import SiteSandbox
 from sandbox.sitepages import SiteArticle
@@ -16,6 +17,7 @@ __all__ = [
     "FacebookSandbox",
     "Fault",
     "FaultPlan",
+    "PostPages",
     "Sandbox",
     "SiteArticle",
     "SiteSandbox",

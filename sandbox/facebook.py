@@ -24,7 +24,6 @@ from sandbox.fbgraph import (
     Page,
     Usage,
     bad_token,
-    invalid_token,
     known_error,
     no_permission_to_post,
     no_permission_to_read,
@@ -32,6 +31,7 @@ from sandbox.fbgraph import (
     unsupported,
 )
 from sandbox.fbops import GraphOperations
+from sandbox.fbtokens import token_problem
 from sandbox.records import (
     Answer,
     CallRecord,
@@ -90,8 +90,12 @@ class FacebookSandbox(GraphOperations):
         *,
         name: str = "Sandbox Page",
         scopes: tuple[str, ...] | list[str] = DEFAULT_SCOPES,
+        expires_at: int = 0,
+        token_type: str = "PAGE",
     ) -> Page:
-        page = Page(str(page_id), token, name, tuple(scopes))
+        """A Page and its token: `expires_at` (Unix seconds, 0 never) ends it with
+        190/463; `token_type` is what debug_token says it is."""
+        page = Page(str(page_id), token, name, tuple(scopes), expires_at, token_type)
         self.pages[page.id] = page
         return page
 
@@ -223,8 +227,9 @@ class FacebookSandbox(GraphOperations):
         self, op: str, parts: list[str], token: str, params: dict[str, Any]
     ) -> Page | None:
         """The Page the call acts for, or the GraphError the real API would answer."""
-        if token in self._invalid:
-            raise invalid_token(self._invalid[token], self.app_id)
+        problem = token_problem(self.pages, self._invalid, token, self.now(), self.app_id)
+        if problem is not None:
+            raise problem
         if op == "debug_token":
             if token == f"{self.app_id}|{self.app_secret}":
                 return None

@@ -213,6 +213,8 @@ class Page:
     token: str
     name: str
     scopes: tuple[str, ...]
+    expires_at: int = 0  # when the token stops working (Unix seconds); 0: never
+    token_type: str = "PAGE"  # what debug_token calls it (a USER token by mistake...)
 
 
 @dataclass

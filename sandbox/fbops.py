@@ -25,6 +25,7 @@ from sandbox.fbgraph import (
     render_post,
     unsupported,
 )
+from sandbox.fbtokens import debug_token
 from sandbox.records import UploadedFile, as_bool, as_str
 
 SCHEDULE_MIN = 10 * 60
@@ -266,41 +267,7 @@ class GraphOperations:
         token = as_str(params.get("input_token")).strip()
         if not token:
             raise invalid_parameter("(#100) The parameter input_token is required")
-        owner = next((p for p in self.pages.values() if p.token == token), None)
-        if owner is None:
-            return {
-                "data": {
-                    "error": {"code": 190, "message": "Invalid OAuth access token."},
-                    "is_valid": False,
-                    "scopes": [],
-                }
-            }
-        now = int(self.now())
-        data: dict[str, Any] = {
-            "app_id": self.app_id,
-            "type": "PAGE",
-            "application": "newsbot sandbox",
-            "data_access_expires_at": now + 90 * 86400,
-            "expires_at": 0,  # a Page token from a long-lived user token does not expire
-            "is_valid": token not in self._invalid,
-            "issued_at": now - 3600,
-            "profile_id": owner.id,
-            "scopes": list(owner.scopes),
-            "granular_scopes": [
-                {"scope": s, "target_ids": [owner.id]}
-                for s in owner.scopes
-                if s.startswith("pages_")
-            ],
-            "user_id": "10000000000000",
-        }
-        if token in self._invalid:
-            subcode = self._invalid[token]
-            data["error"] = {
-                "code": 190,
-                "message": "Error validating access token.",
-                "subcode": subcode,
-            }
-        return {"data": data}
+        return debug_token(self.pages, self._invalid, token, self.now(), self.app_id)
 
 
 def _shown_time(post: FbPost) -> float:

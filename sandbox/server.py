@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sandbox.facebook import FacebookSandbox
+from sandbox.postpages import PostPages
 from sandbox.site import SiteSandbox
 from sandbox.telegram import TelegramSandbox
 from sandbox.websub import WebSubHub
@@ -27,8 +28,12 @@ class Sandbox:
     # which pings it on every change; the hub is at hub.url.
     site: SiteSandbox
     hub: WebSubHub
+    # The posts' public pages (the t.me and facebook.com links): post_pages.telegram_links
+    # and .facebook_links are TELEGRAM_POST_LINK_BASE and FACEBOOK_POST_LINK_BASE.
+    post_pages: PostPages
 
     async def close(self) -> None:
+        await self.post_pages.close()
         await self.site.close()
         await self.hub.close()
         await self.telegram.close()
@@ -48,7 +53,8 @@ async def start_sandbox(
     subclass instance (a test that records more)."""
     telegram = telegram or TelegramSandbox()
     facebook, site, hub = FacebookSandbox(), SiteSandbox(), WebSubHub()
-    started: list[TelegramSandbox | FacebookSandbox | SiteSandbox | WebSubHub] = []
+    post_pages = PostPages(telegram, facebook)
+    started: list[TelegramSandbox | FacebookSandbox | SiteSandbox | WebSubHub | PostPages] = []
     try:
         telegram_base = await telegram.start(host, telegram_port)
         started.append(telegram)
@@ -59,12 +65,14 @@ async def start_sandbox(
         site.hub_url = hub.url
         await site.start(host, site_port)
         started.append(site)
+        await post_pages.start(host)
+        started.append(post_pages)
     except BaseException:
         for server in reversed(started):
             with contextlib.suppress(Exception):
                 await server.close()
         raise
-    return Sandbox(telegram, facebook, telegram_base, graph_url, site, hub)
+    return Sandbox(telegram, facebook, telegram_base, graph_url, site, hub, post_pages)
 
 
 async def run_standalone(
@@ -104,6 +112,12 @@ async def run_standalone(
         out(
             f"Hub control: GET {hub}/_sandbox/subscriptions, GET {hub}/_sandbox/deliveries, "
             f"POST {hub}/_sandbox/notify (JSON: topic)"
+        )
+        pages = sandbox.post_pages
+        out(
+            f"Post pages: {pages.telegram_links}/<channel>/<id> (TELEGRAM_POST_LINK_BASE="
+            f"{pages.telegram_links}), {pages.facebook_links}/<post-id> (FACEBOOK_POST_LINK_BASE="
+            f"{pages.facebook_links})"
         )
         out("Stop with Ctrl+C.")
         await asyncio.Event().wait()

@@ -54,6 +54,7 @@ class TelegramSandbox(EditMethods):
         bot_rate_limit: tuple[int, float] | None = None,
     ) -> None:
         self.valid_tokens = valid_tokens
+        self.revoked_tokens: set[str] = set()  # answer 401 Unauthorized, as Telegram does
         self.strict_chats = strict_chats
         # (messages, seconds) per chat and per bot, counted over a sliding window.
         self.rate_limit = rate_limit
@@ -106,10 +107,12 @@ class TelegramSandbox(EditMethods):
         kicked: bool = False,
         kind: str | None = None,
         members: frozenset[int] | None = None,
+        can_edit: bool = True,
+        can_delete: bool = True,
     ) -> Chat:
         """Register a channel by @username or -100... id (or a private chat by a
         positive user id; `kind="supergroup"` for a group, with its `members`) with the
-        bot's rights in it."""
+        bot's rights in it (getChatMember shows them)."""
         ref = str(chat).strip()
         existing = self.chats.find(ref)
         if ref.startswith("@"):
@@ -117,10 +120,30 @@ class TelegramSandbox(EditMethods):
         else:
             chat_id, username = int(ref), None
         kind = kind or ("private" if chat_id > 0 else "channel")
-        entry = Chat(chat_id, kind, title, username, can_post, member, kicked, members=members)
+        entry = Chat(
+            chat_id, kind, title, username, can_post, member, kicked,
+            members=members, can_edit=can_edit, can_delete=can_delete,
+        )  # fmt: skip
         if existing is not None:
             entry.next_message_id = existing.next_message_id
         return self.chats.add(entry)
+
+    def set_rights(self, chat: str | int, **rights: bool) -> Chat:
+        """Change the bot's standing in a registered chat, as an owner would in its
+        settings: can_post, can_edit, can_delete, member, kicked."""
+        found = self.chats.find(chat)
+        if found is None:
+            raise KeyError(f"no chat {chat!r}: add_chat it first")
+        for name, value in rights.items():
+            if name not in ("can_post", "can_edit", "can_delete", "member", "kicked"):
+                raise TypeError(f"{name!r} is not a right the sandbox keeps")
+            setattr(found, name, value)
+        return found
+
+    def revoke_token(self, token: str) -> None:
+        """From now on every call with `token` answers 401 Unauthorized (@BotFather
+        revoked it)."""
+        self.revoked_tokens.add(token)
 
     def posts_in(self, chat: str | int) -> list[SentMessage]:
         found = self.chats.find(chat)
@@ -176,7 +199,8 @@ class TelegramSandbox(EditMethods):
         token, name = request.match_info["token"], request.match_info["method"]
         if not TOKEN_RE.match(token):
             return self._log(name, None, _answer(NOT_FOUND))
-        if self.valid_tokens is not None and token not in self.valid_tokens:
+        revoked = token in self.revoked_tokens
+        if revoked or (self.valid_tokens is not None and token not in self.valid_tokens):
             return self._log(name, None, _answer(TgError(401, "Unauthorized")))
         entry = self._methods.get(name.lower())
         if entry is None:

@@ -241,12 +241,12 @@ class MessageMethods:
             return {"status": "left", "user": bot}
         if chat.type == "private":
             return {"status": "member", "user": bot}
-        return {
-            "status": "administrator",
-            "user": bot,
-            **ADMIN_RIGHTS,
-            "can_post_messages": chat.can_post,
-        }
+        rights = {**ADMIN_RIGHTS, "can_delete_messages": chat.can_delete}
+        if chat.type == "channel":  # can_post_messages and can_edit_messages: channels only
+            rights.update(can_post_messages=chat.can_post, can_edit_messages=chat.can_edit)
+        else:
+            rights.pop("can_edit_messages")
+        return {"status": "administrator", "user": bot, **rights}
 
 
 def json_dict(value: Any) -> dict[str, Any] | None:

@@ -55,6 +55,9 @@ class Chat:
     kicked: bool = False
     next_message_id: int = 1
     members: frozenset[int] | None = None  # users in a group (None: anyone asked is)
+    # the bot's other administrator rights (ChatMemberAdministrator, channels)
+    can_edit: bool = True
+    can_delete: bool = True
 
     def json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "type": self.type}

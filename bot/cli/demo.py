@@ -6,6 +6,11 @@ plans deliveries to a Telegram channel and a Facebook Page in the sandbox,
 delivers them (one injected 429 shows a retry that honours retry_after) and
 prints each post and a final table. The data folder keeps the embedded Redis,
 so a second run delivers nothing new and says so.
+
+It also serves the delivery board (bot/board/) with a token made for this run (the
+demo listens on loopback only) and prints its login link; post links point at the
+sandbox's post pages. In a terminal it keeps serving until Enter or Ctrl-C (the
+sandbox stays up, so the links work); without one, or with --no-wait, it exits.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import secrets
 import shutil
+import signal
 import sys
 import time
 from contextlib import AsyncExitStack
@@ -30,7 +37,7 @@ from bot.infra.logging import Redactor, configure_logging
 from bot.models import Delivery
 from bot.platforms import Platforms, Post
 from bot.text import shorten
-from sandbox import Fault, start_sandbox
+from sandbox import Fault, Sandbox, start_sandbox
 
 DEMO_BOT_TOKEN = "123456789:DEMO-not-a-real-token-0123456789abcd"
 DEMO_PAGE_TOKEN = "EAADEMOnotarealpagetoken0123456789"
@@ -69,13 +76,16 @@ async def start_feed_server() -> tuple[web.AppRunner, str]:
 
 
 def demo_config(
-    platforms: Platforms, data_dir: Path, feed_url: str, telegram_base: str, graph_url: str
+    platforms: Platforms, data_dir: Path, feed_url: str, sandbox: Sandbox, board_token: str
 ) -> Config:
     values = {
         "_env_file": None,  # the demo ignores the user's .env
         "TELEGRAM_BOT_TOKEN": DEMO_BOT_TOKEN,
-        "TELEGRAM_API_BASE": telegram_base,
-        "FACEBOOK_GRAPH_URL": graph_url,
+        "TELEGRAM_API_BASE": sandbox.telegram_base,
+        "FACEBOOK_GRAPH_URL": sandbox.graph_url,
+        # post links lead to the sandbox's pages of the posts, not to t.me / facebook.com
+        "TELEGRAM_POST_LINK_BASE": sandbox.post_pages.telegram_links,
+        "FACEBOOK_POST_LINK_BASE": sandbox.post_pages.facebook_links,
     }
     settings = Settings(
         _env_file=None,
@@ -84,6 +94,9 @@ def demo_config(
         NEWSBOT_DATA_DIR=data_dir,
         NEWSBOT_ALLOW_PRIVATE_NETWORKS=True,
         NEWSBOT_RETRY_BASE_SECONDS=0.2,
+        NEWSBOT_HTTP_PORT=0,  # its probes and /metrics on a free port, never a service's
+        NEWSBOT_HTTP_HOST="127.0.0.1",  # the board's one-time token stays on this machine
+        NEWSBOT_BOARD_TOKEN=board_token,
     )
     feeds = (FeedConfig(id="profit", url=feed_url, interval=60, backfill=50),)
     return Config(
@@ -126,7 +139,32 @@ async def watch(app: App, article_ids: list[str]) -> list[Delivery]:
         await asyncio.sleep(0.05)
 
 
-async def run_demo(data_dir: Path, *, fresh: bool = False) -> int:
+def board_link(app: App, token: str) -> str:
+    return f"http://127.0.0.1:{app.web.port}/board/login?token={token}"
+
+
+async def serve_until_enter(app: App, token: str) -> None:
+    """Keep the board and the sandbox's post pages up until Enter (or end of input) or
+    Ctrl-C."""
+    say(f"\nThe delivery board stays up at {board_link(app, token)} until Enter or Ctrl-C.")
+    loop = asyncio.get_running_loop()
+    done = asyncio.Event()
+
+    def on_line() -> None:
+        sys.stdin.readline()  # the Enter, so the shell does not see it
+        done.set()
+
+    loop.add_reader(sys.stdin.fileno(), on_line)
+    loop.add_signal_handler(signal.SIGINT, done.set)
+    try:
+        await done.wait()
+    finally:
+        loop.remove_reader(sys.stdin.fileno())
+        loop.remove_signal_handler(signal.SIGINT)
+
+
+async def run_demo(data_dir: Path, *, fresh: bool = False, wait: bool = True) -> int:
+    """The demo; `wait`: when stdin is a terminal, serve the board until Enter."""
     if fresh and data_dir.exists():
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -140,9 +178,8 @@ async def run_demo(data_dir: Path, *, fresh: bool = False) -> int:
                 feed_runner, feed_url = await start_feed_server()
                 stack.push_async_callback(feed_runner.cleanup)
                 platforms = default_platforms()
-                config = demo_config(
-                    platforms, data_dir, feed_url, sandbox.telegram_base, sandbox.graph_url
-                )
+                board_token = secrets.token_urlsafe(24)  # this run's, printed below
+                config = demo_config(platforms, data_dir, feed_url, sandbox, board_token)
                 # one 429 on the first photo post: the retry waits for retry_after
                 sandbox.telegram.faults.add(
                     Fault(kind="rate_limit", method="sendPhoto", retry_after=1)
@@ -151,13 +188,17 @@ async def run_demo(data_dir: Path, *, fresh: bool = False) -> int:
                 app = await stack.enter_async_context(
                     open_app(config, platforms, redactor=redactor, env=env, editors_bot=False)
                 )
-                return await _demo(app, data_dir, feed_url)
+                code = await _demo(app, data_dir, feed_url, board_token)
+                if wait and sys.stdin.isatty():
+                    await serve_until_enter(app, board_token)
+                return code
         finally:
             logging.getLogger().handlers.clear()  # the log file closes with this block
 
 
-async def _demo(app: App, data_dir: Path, feed_url: str) -> int:
+async def _demo(app: App, data_dir: Path, feed_url: str, board_token: str) -> int:
     say(f"newsbot demo · embedded Redis in {data_dir} · sandbox Telegram and Facebook")
+    say(f"delivery board: {board_link(app, board_token)}")
     say(f"polling {feed_url}")
     started_ms = int(time.time() * 1000)
     report = await app.pollers[0].poll_once()

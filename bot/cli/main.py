@@ -1,4 +1,4 @@
-"""`newsbot` command line: run, demo, status, preview, sandbox.
+"""`newsbot` command line: run, demo, status, preview, doctor, sandbox.
 
 Commands print for humans; the service's own log lines are JSON on stdout
 (`run`) or in the data folder (`demo`). A mistake a user can make ends in one
@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--data", type=Path, default=Path("var/demo"), help="data folder (default var/demo)"
     )
     demo.add_argument("--fresh", action="store_true", help="forget earlier demo runs first")
+    demo.add_argument(
+        "--no-wait", action="store_true", help="exit when done, even in a terminal (no board)"
+    )
     status = sub.add_parser("status", help="deliveries of recent articles, or of one article")
     status.add_argument("ref", nargs="?", help="an article id or any URL of the article")
     status.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
@@ -65,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--channel", action="append", metavar="ID", help="only this channel (repeatable)"
     )
     preview.add_argument("--json", action="store_true", help="print a JSON list instead")
+    doctor = sub.add_parser(
+        "doctor", help="check the configuration against Redis, the platforms and the feeds"
+    )
+    doctor.add_argument("--json", action="store_true", help="print a JSON list of checks")
     sandbox = sub.add_parser("sandbox", help="serve the local Bot API and Graph API stand-ins")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--telegram-port", type=int, default=8081)
@@ -75,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command not in ("run", "demo"):  # `run` logs them; the demo reads no env
+        # `run` logs them, `doctor` reports them; the demo reads no env
+        if args.command not in ("run", "demo", "doctor"):
             for name, closest in _unknown_settings():
                 print(f"newsbot: {unknown_setting_sentence(name, closest)}", file=sys.stderr)
         if args.command == "run":
@@ -86,11 +94,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             from bot.cli.demo import run_demo
 
-            return asyncio.run(run_demo(args.data, fresh=args.fresh))
+            return asyncio.run(run_demo(args.data, fresh=args.fresh, wait=not args.no_wait))
         if args.command == "status":
             return asyncio.run(_status(args.ref, as_json=args.json, limit=args.limit))
         if args.command == "preview":
             return asyncio.run(_preview(args.ref, args.channel or [], as_json=args.json))
+        if args.command == "doctor":
+            from bot.cli.doctor import run_doctor
+
+            return asyncio.run(run_doctor(json=args.json))
         if args.command == "sandbox":
             return asyncio.run(_sandbox(args.host, args.telegram_port, args.facebook_port))
     except (ConfigError, EmbeddedRedisError) as exc:
@@ -138,7 +150,7 @@ async def _run(processes: int) -> int:
             "service started",
             consumer=app.engine.consumer,
             namespace=config.settings.namespace,
-            redis="url" if config.settings.redis_url else "embedded",
+            redis="embedded" if config.settings.embedded_redis else "configured",
             channels=sorted(app.outlets),
             feeds=[p.feed.id for p in app.pollers],
             workers=config.settings.workers,

@@ -32,11 +32,15 @@ from bot import timing
 from bot.delivery import operations
 from bot.delivery.attempt import Attempt, RetryPolicy, attempt
 from bot.infra.health import REDIS_ERRORS, RedisHealth, sleep_unless
+from bot.metrics import ATTEMPTS, DELIVERIES, PLATFORM_CALL, PUBLISH_TO_POST, Metrics
+from bot.models import Article
 from bot.platforms import Capability, Outlet
 from bot.states import State
 from bot.store import Claim, Deferred, Job, Store
 
 log = structlog.get_logger("delivery")
+# what ends a delivery (until an editor acts): counted once, when the attempt is recorded
+FINAL = frozenset({State.SENT, State.FAILED, State.HELD})
 
 
 class DeliveryEngine:
@@ -53,6 +57,7 @@ class DeliveryEngine:
         rate_limits: bool = True,
         health: RedisHealth | None = None,
         timezone: str = "UTC",
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.outlets = outlets
@@ -64,6 +69,13 @@ class DeliveryEngine:
         self.rate_limits = rate_limits
         self.health = health or RedisHealth()
         self.timezone = timezone  # a channel's quiet hours are in it unless it names its own
+        self.metrics = metrics or Metrics(enabled=False)
+        self.running: set[str] = set()  # the worker and reclaimer tasks now running (/readyz)
+
+    def tasks_running(self) -> tuple[int, int]:
+        """(delivery tasks running, how many this process should run): the workers and
+        the reclaimer."""
+        return len(self.running), self.concurrency + 1
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until `stop` is set; attempts already started are finished first."""
@@ -74,22 +86,33 @@ class DeliveryEngine:
                 tg.create_task(self._worker(stop, f"{self.consumer}-{n}"))
 
     async def _worker(self, stop: asyncio.Event, name: str) -> None:
-        while not stop.is_set():
-            try:
-                jobs = await self.store.read_jobs(name, count=1, block_ms=500)
-                self.health.ok()
-                for job in jobs:
-                    await self.deliver(job, name)
-            except REDIS_ERRORS as exc:
-                self.health.failed(exc)
-                await sleep_unless(stop, 0.5)
-            except Exception:  # a bug must not stop the other deliveries
-                log.exception("worker error", worker=name)
-                await sleep_unless(stop, 1.0)
+        self.running.add(name)
+        try:
+            while not stop.is_set():
+                try:
+                    jobs = await self.store.read_jobs(name, count=1, block_ms=500)
+                    self.health.ok()
+                    for job in jobs:
+                        await self.deliver(job, name)
+                except REDIS_ERRORS as exc:
+                    self.health.failed(exc)
+                    await sleep_unless(stop, 0.5)
+                except Exception:  # a bug must not stop the other deliveries
+                    log.exception("worker error", worker=name)
+                    await sleep_unless(stop, 1.0)
+        finally:
+            self.running.discard(name)
 
     async def _reclaimer(self, stop: asyncio.Event) -> None:
         """Takes over the jobs of workers that died (their lease expired)."""
         name = f"{self.consumer}-reclaim"
+        self.running.add(name)
+        try:
+            await self._reclaim(stop, name)
+        finally:
+            self.running.discard(name)
+
+    async def _reclaim(self, stop: asyncio.Event, name: str) -> None:
         while not stop.is_set():
             try:
                 # idle longer than a lease (plus a margin): the lease starts a little
@@ -148,8 +171,10 @@ class DeliveryEngine:
             result = await operations.edit(claim, outlet, self.retry)
         else:
             result = await operations.retract(claim, outlet, self.retry)
+        elapsed = time.monotonic() - started
         own = [limit.name for limit in limits if not limit.spacing]  # a 429 pauses the first
         recorded = await self._record(claim, result, own[0] if own else "")
+        self._count(claim, result, elapsed if outlet else None, recorded)
         log.info(
             "delivery attempt" if recorded else "delivery attempt not recorded (superseded)",
             article_id=job.article_id,
@@ -157,13 +182,27 @@ class DeliveryEngine:
             op=job.op,
             attempt=claim.attempt,
             state=result.state.value,
-            latency_ms=round((time.monotonic() - started) * 1000, 1),
+            latency_ms=round(elapsed * 1000, 1),
             remote_id=result.receipt.remote_id if result.receipt else None,
             error=result.error or None,
             failure=result.failure.value if result.failure else None,
             note=result.note or None,
         )
         return result.state
+
+    def _count(
+        self, claim: Claim, result: Attempt, call_seconds: float | None, recorded: bool
+    ) -> None:
+        job = claim.job
+        if call_seconds is not None:
+            self.metrics.observe(PLATFORM_CALL, call_seconds, job.channel, job.op)
+        self.metrics.count(ATTEMPTS, job.channel, job.op, outcome_of(result))
+        if not recorded or job.op != "publish" or result.state not in FINAL:
+            return
+        self.metrics.count(DELIVERIES, job.channel, result.state.value)
+        since = published_seconds_ago(claim.article)
+        if result.state is State.SENT and since is not None:
+            self.metrics.observe(PUBLISH_TO_POST, since, job.channel)
 
     async def _record(self, claim: Claim, result: Attempt, bucket: str) -> bool:
         """Write the outcome; while Redis is away, keep trying until the lease ends
@@ -182,3 +221,25 @@ class DeliveryEngine:
                               channel=claim.job.channel, state=result.state.value)  # fmt: skip
                     return False
                 await asyncio.sleep(0.25)
+
+
+def outcome_of(result: Attempt) -> str:
+    """An attempt's outcome as a metric label: ok, the failure kind, or the state it
+    left the delivery in when neither (held after an ambiguous attempt)."""
+    if result.failure is not None:
+        return result.failure.value
+    if result.error:
+        return "unknown"
+    if result.state in (State.SENT, State.RETRACTED):
+        return "ok"
+    return result.state.value
+
+
+def published_seconds_ago(article: Article) -> float | None:
+    """Seconds since the article's stated publication (a time without a zone is UTC)."""
+    if article.published_at is None:
+        return None
+    published = article.published_at
+    if published.tzinfo is None:
+        published = published.replace(tzinfo=UTC)
+    return max((datetime.now(UTC) - published).total_seconds(), 0.0)

@@ -8,12 +8,13 @@ import asyncio
 import contextlib
 
 import structlog
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 log = structlog.get_logger("redis")
-# Any Redis refusal (connection lost, READONLY after a failover, OOM, BUSY) is waited
-# out and retried; it must never stop the service.
-REDIS_ERRORS = (RedisError, ConnectionError, OSError)
+# Any Redis refusal (connection lost, READONLY after a failover, OOM, BUSY; on a
+# cluster MOVED/ASK, TRYAGAIN, CLUSTERDOWN, a slot not covered yet; Sentinel's
+# MasterNotFoundError) is waited out and retried; it must never stop the service.
+REDIS_ERRORS = (RedisError, RedisClusterException, ConnectionError, OSError)
 
 
 class RedisHealth:

@@ -14,10 +14,10 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import structlog
-from redis.asyncio import Redis
 
 from bot.infra.health import REDIS_ERRORS, RedisHealth, sleep_unless
 from bot.store import scripts
+from bot.store.client import RedisClient
 
 log = structlog.get_logger("leader")
 Work = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
@@ -25,7 +25,7 @@ Work = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 class LeaderLease:
     def __init__(
-        self, redis: Redis, key: str, owner: str, *, ttl_ms: int = 5000, health: RedisHealth
+        self, redis: RedisClient, key: str, owner: str, *, ttl_ms: int = 5000, health: RedisHealth
     ) -> None:
         self.redis = redis
         self.key = key

@@ -28,7 +28,7 @@ STOP_TIMEOUT_SECONDS = 60.0
 async def supervise(config: Config, processes: int, stop: asyncio.Event) -> int:
     env = dict(os.environ)
     embedded = None
-    if config.settings.redis_url is None:
+    if config.settings.embedded_redis:
         embedded = EmbeddedRedis(config.settings.data_dir)
         env["REDIS_URL"] = await embedded.start()
     try:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,8 +25,8 @@ import structlog
 
 from bot.config import FeedConfig
 from bot.events import Event, EventType
-from bot.infra.health import sleep_unless
 from bot.ingest.feedparse import parse_feed
+from bot.metrics import FEED_POLLS, Metrics
 from bot.models import Article, IngestOutcome, IngestResult
 from bot.net import FetchError, FetchResult, fetch
 from bot.store import Store, now_ms
@@ -73,6 +72,7 @@ class FeedPoller:
         submit: Submit,
         allow_private: bool,
         pushes: Pushes | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.feed = feed
         self.session = session
@@ -80,6 +80,7 @@ class FeedPoller:
         self.submit = submit
         self.allow_private = allow_private
         self.pushes = pushes
+        self.metrics = metrics or Metrics(enabled=False)
         self.pushed = False  # whether pushes lengthened the last delay
         # one reading of the feed at a time in this process: a hub's deliveries come in
         # bursts, each with the whole feed, and each new item must be fetched only once
@@ -113,8 +114,10 @@ class FeedPoller:
                 await self._read(result.body, content_type, first_poll=first_poll, report=report)
         except (FetchError, ValueError) as exc:
             report.error = str(exc)
+            self.metrics.count(FEED_POLLS, self.feed.id, "error")
             await self._record_failure(report, int(state.get("error_streak") or 0) + 1)
             return report
+        self.metrics.count(FEED_POLLS, self.feed.id, str(report.status))
         await self._log_skipped(report.skipped)
         mapping: dict[str, str | int] = {
             "last_status": report.status,
@@ -147,8 +150,11 @@ class FeedPoller:
         first = not state.get("initialized")
         await self._read(body, content_type, first_poll=first, report=report)
         await self._log_skipped(report.skipped)
+        # a pushed document is a successful read too (the feed's lag, bot/metrics)
+        pushed: dict[str, str | int] = {"last_push_at": datetime.now(UTC).isoformat()}
         if first:
-            await self.store.feeds.save(self.feed.id, {"initialized": 1})
+            pushed["initialized"] = 1
+        await self.store.feeds.save(self.feed.id, pushed)
         log.info("feed pushed", feed=self.feed.id, new=report.new, known=report.known,
                  duplicates=report.duplicates, skipped=len(report.skipped))  # fmt: skip
         return report
@@ -196,10 +202,12 @@ class FeedPoller:
                 report.duplicates += 1
 
     async def _record_failure(self, report: PollReport, streak: int) -> None:
-        await self.store.feeds.save(
-            self.feed.id,
-            {"last_status": report.status, "error_streak": streak, "last_error": report.error},
-        )
+        failed: dict[str, str | int] = {
+            "last_status": report.status, "error_streak": streak, "last_error": report.error,
+        }  # fmt: skip
+        if streak == 1:  # the feed's lag of one that never succeeded counts from here
+            failed["failing_since"] = datetime.now(UTC).isoformat()
+        await self.store.feeds.save(self.feed.id, failed)
         log.warning("feed poll failed", feed=self.feed.id, error=report.error, streak=streak)
         if streak == FEED_ALERT_STREAK:  # once per streak: the editors' alert
             failing = Event(EventType.FEED_FAILING, attempt=streak, note=report.error,
@@ -221,29 +229,3 @@ class FeedPoller:
             # the lease must outlast the wait, jitter included
             self.pushed = await self.pushes.covers(self.feed.id, slow * 1.1)
         return slow if self.pushed else self.feed.interval
-
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.poll_once()
-                delay = await self.next_delay()
-            except Exception as exc:  # Redis down or a bug: keep polling, say why
-                log.error("feed poller error", feed=self.feed.id, error=repr(exc))
-                delay, self.pushed = self.feed.interval, False
-            await self._wait(stop, delay)
-
-    async def _wait(self, stop: asyncio.Event, delay: float) -> None:
-        """Sleep `delay`; one lengthened by pushes is checked every interval, so that a
-        subscription lost meanwhile (denied, not renewed) brings the poll at once."""
-        if self.pushes is None or not self.pushed:
-            await sleep_unless(stop, delay)
-            return
-        end = time.monotonic() + delay
-        while not stop.is_set() and (left := end - time.monotonic()) > 0:
-            await sleep_unless(stop, min(left, self.feed.interval))
-            try:
-                still = await self.pushes.covers(self.feed.id, 0)
-            except Exception:  # Redis down: poll, as without pushes
-                still = False
-            if not still:
-                return

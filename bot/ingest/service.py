@@ -28,6 +28,7 @@ from bot import routing, timing
 from bot.config import Config
 from bot.content.enrich import enrich
 from bot.content.guard import cap_fields, vet
+from bot.metrics import ARTICLES_INGESTED, Metrics
 from bot.models import Article, Delivery, IngestOutcome, IngestResult
 from bot.platforms import Capability, Outlet, Post
 from bot.states import State
@@ -52,11 +53,13 @@ class Ingest:
         config: Config,
         outlets: Mapping[str, Outlet],
         fetcher: aiohttp.ClientSession,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.config = config
         self.outlets = outlets
         self.fetcher = fetcher
+        self.metrics = metrics or Metrics(enabled=False)
 
     async def submit(
         self,
@@ -74,6 +77,25 @@ class Ingest:
         (`enriched`). An editor's article (`by_editor`) is delivered even if a feed's
         backfill remembered it unposted. A known article whose content changed corrects
         its deliveries (`cause` says what brought the change, for the versions)."""
+        result = await self._submit(
+            article, deliver, channels=channels, enriched=enriched, by_editor=by_editor,
+            cause=cause, page_required=page_required,
+        )  # fmt: skip
+        source = source_of(article, by_editor=by_editor, cause=cause)
+        self.metrics.count(ARTICLES_INGESTED, source, result.outcome.value)
+        return result
+
+    async def _submit(
+        self,
+        article: Article,
+        deliver: bool,
+        *,
+        channels: Sequence[str] | None,
+        enriched: bool,
+        by_editor: bool,
+        cause: str,
+        page_required: bool,
+    ) -> IngestResult:
         settings = self.config.settings
         source_hash = article.content_hash()
         stored = await self.store.content_hash(article.id)
@@ -167,3 +189,11 @@ class Ingest:
                 spacing_ms=int(config.min_spacing * 1000),
             ))  # fmt: skip
         return plans
+
+
+def source_of(article: Article, *, by_editor: bool, cause: str) -> str:
+    """Where an article came from, as a metric label: editor (/post, /refresh), push (the
+    CMS), else feed (polled, or pushed by a WebSub hub: the feed's document either way)."""
+    if by_editor or cause.startswith("/") or article.source.startswith("editor"):
+        return "editor"
+    return "push" if article.source == "push" else "feed"

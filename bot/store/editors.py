@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from redis.asyncio import Redis
-
+from bot.store import scripts
+from bot.store.client import RedisClient
 from bot.store.keys import Keys, now_ms, text
 
 MEMBER_CACHE_SECONDS = 300
@@ -15,18 +15,15 @@ MAX_AUDIT = 100_000
 
 
 class EditorStore:
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: RedisClient, keys: Keys) -> None:
         self.redis = redis
         self.keys = keys
+        self._count = scripts.load(redis, "count_command")
 
     async def count_command(self, user_id: int) -> int:
         """This user's commands in the current minute, this one included."""
-        key = self.keys.commands(user_id)
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.set(key, 0, ex=60, nx=True)  # the minute starts with the first command
-        pipe.incr(key)
-        _, count = await pipe.execute()
-        return int(count)
+        # the minute starts with the first command
+        return int(await self._count(keys=[self.keys.commands(user_id)], args=[60]))
 
     async def cached_member(self, user_id: int) -> bool | None:
         raw = await self.redis.get(self.keys.member(user_id))

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from bot.events import Event
+from bot.store.client import RedisClient
 from bot.store.keys import Keys, text
 
 EDITORS_GROUP = "editors"
@@ -17,7 +17,7 @@ MAX_EVENTS = 100_000  # the stream is capped, roughly (MAXLEN ~)
 
 
 class EventLog:
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: RedisClient, keys: Keys) -> None:
         self.redis = redis
         self.key = keys.events
 

@@ -4,19 +4,19 @@ and error streak, and the skipped items already told of (logged once, not per po
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import cast
 
-from redis.asyncio import Redis
 from redis.typing import EncodableT
 
-from bot.store.keys import Keys, text
+from bot.store.client import RedisClient
+from bot.store.keys import Keys, now_ms, text
 
 SKIPPED_MEMORY_SECONDS = 30 * 86400  # a skipped item is logged again after this
 
 
 class FeedStore:
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: RedisClient, keys: Keys) -> None:
         self.redis = redis
         self.keys = keys
 
@@ -40,3 +40,36 @@ class FeedStore:
         pipe.expire(key, SKIPPED_MEMORY_SECONDS)
         added = await pipe.execute()
         return [bool(n) for n in added[: len(items)]]
+
+    async def scheduled(self) -> set[str]:
+        """The feeds on the poll schedule."""
+        return {text(m) for m in await self.redis.zrange(self.keys.feeds_due, 0, -1)}
+
+    async def reschedule(self, due_ms: Mapping[str, int], drop: Sequence[str] = ()) -> None:
+        """Set when feeds are next polled; take `drop` off the schedule."""
+        pipe = self.redis.pipeline(transaction=False)
+        if due_ms:
+            pipe.zadd(self.keys.feeds_due, dict(due_ms))
+        if drop:
+            pipe.zrem(self.keys.feeds_due, *drop)
+        await pipe.execute()
+
+    async def take_due(
+        self, limit: int, exclude: Collection[str], lease_s: Mapping[str, float]
+    ) -> list[str]:
+        """Up to `limit` feeds due now (not in `exclude`), each pushed `lease_s` ahead
+        so that a poll lost with its process is made again after that."""
+        now = now_ms()
+        due = await self.redis.zrangebyscore(
+            self.keys.feeds_due, "-inf", now, start=0, num=limit + len(exclude)
+        )
+        taken = [f for f in (text(m) for m in due) if f not in exclude][:limit]
+        if taken:
+            leases = {f: now + int(1000 * lease_s.get(f, 60.0)) for f in taken}
+            await self.redis.zadd(self.keys.feeds_due, leases, xx=True)
+        return taken
+
+    async def next_due_ms(self) -> int | None:
+        """When the first feed on the schedule is due; None when none is."""
+        first = await self.redis.zrange(self.keys.feeds_due, 0, 0, withscores=True)
+        return int(first[0][1]) if first else None

@@ -57,6 +57,11 @@ class Keys:
     def feed(self, feed_id: str) -> str:
         return f"{self.prefix}:feed:{feed_id}"
 
+    @property
+    def feeds_due(self) -> str:
+        """zset: feed id -> when it is next polled (ms), worked by the leader."""
+        return f"{self.prefix}:feeds:due"
+
     def feed_skipped(self, feed_id: str) -> str:
         """set of the feed's skipped items already logged (hashes of their identity)."""
         return f"{self.prefix}:feed:{feed_id}:skipped"
@@ -77,6 +82,11 @@ class Keys:
     def paused(self) -> str:
         return f"{self.prefix}:paused"
 
+    @property
+    def fence(self) -> str:
+        """Written right before a WAIT, on the same connection (bot/store/replication.py)."""
+        return f"{self.prefix}:fence"
+
     def commands(self, user_id: int) -> str:
         """Commands of one editor in the current minute (flood limit)."""
         return f"{self.prefix}:commands:{user_id}"
@@ -94,6 +104,25 @@ class Keys:
 
     def cooldown(self, bucket: str) -> str:
         return f"{self.prefix}:cooldown:{bucket}"
+
+    def metrics(self) -> str:
+        """hash: every process's counters and histogram buckets, summed (bot/metrics/)."""
+        return f"{self.prefix}:metrics"
+
+    def processes(self) -> str:
+        """hash: process name -> when it last flushed its metrics (ms)."""
+        return f"{self.prefix}:metrics:processes"
+
+    def token_expiry(self) -> str:
+        """hash: channel id -> when its token expires (Unix seconds), written by the
+        token checks, read by /metrics."""
+        return f"{self.prefix}:token_expiry"
+
+    def token_alerts(self) -> str:
+        """hash: problem id -> its channels: the token and rights problems the editors
+        were told of (each once; one that went away is forgotten, so it is told again if
+        it comes back). Written by the watch (bot/doctor/watch.py)."""
+        return f"{self.prefix}:token_alerts"
 
 
 OPERATIONS = ("publish", "edit", "retract")

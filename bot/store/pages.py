@@ -4,13 +4,12 @@ found gone (its hash's `gone` field), so the editors are told once."""
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
-
+from bot.store.client import RedisClient
 from bot.store.keys import Keys
 
 
 class PageMarks:
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: RedisClient, keys: Keys) -> None:
         self.redis = redis
         self.keys = keys
 

@@ -8,19 +8,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from bot.store.client import RedisClient
 from bot.store.keys import Keys, text
+from bot.store.replication import Replication
 
 GROUP = "ingest"
 MAX_PUSHES = 100_000
 
 
 class PushStream:
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(
+        self, redis: RedisClient, keys: Keys, replication: Replication | None = None
+    ) -> None:
         self.redis = redis
         self.key = keys.ingest
+        self.replication = replication or Replication(redis, keys.fence)
 
     async def ensure_group(self) -> None:
         try:
@@ -30,8 +34,11 @@ class PushStream:
                 raise
 
     async def add(self, fields: Mapping[str, str]) -> str:
+        """Keep a push; on the replicas before the sender is told it is kept (202)."""
         entry: dict[Any, Any] = dict(fields)
-        return text(await self.redis.xadd(self.key, entry, maxlen=MAX_PUSHES, approximate=True))
+        entry_id = await self.redis.xadd(self.key, entry, maxlen=MAX_PUSHES, approximate=True)
+        await self.replication.confirm()
+        return text(entry_id)
 
     async def read(
         self, consumer: str, count: int, block_ms: int

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from importlib import resources
 
-from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
+
+from bot.store.client import RedisClient
 
 
 def library() -> str:
@@ -19,5 +20,5 @@ def source(name: str) -> str:
     return library() + "\n" + (lua / f"{name}.lua").read_text()
 
 
-def load(redis: Redis, name: str) -> AsyncScript:
+def load(redis: RedisClient, name: str) -> AsyncScript:
     return redis.register_script(source(name))

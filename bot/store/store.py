@@ -4,7 +4,9 @@ service talks to Redis (the leader lease aside, bot/infra/leader.py).
 
 Every delivery state transition is one Lua script in bot/store/lua/ (compare-and-set
 on the current state, along the table of bot/states.py), never read-modify-write
-from Python. Reads for status views are plain HGETALLs, pipelined.
+from Python. Reads for status views are plain HGETALLs, pipelined. A write that is
+acted on outside Redis (a claim, an outcome, a plan, an editor's decision) is
+confirmed on the replicas first (bot/store/replication.py).
 """
 
 from __future__ import annotations
@@ -14,19 +16,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from bot.models import Article, Delivery, IngestOutcome, IngestResult
 from bot.platforms import FailureKind, Post, RateLimit
 from bot.states import State
 from bot.store import scripts
+from bot.store.board import BoardReads
+from bot.store.client import RedisClient
 from bot.store.editors import EditorStore
 from bot.store.events import EventLog
 from bot.store.feeds import FeedStore
 from bot.store.keys import WORK_GROUP, Keys, job_member, now_ms, parse_job, text
 from bot.store.pages import PageMarks
 from bot.store.pushes import PushStream
+from bot.store.replication import Replication
 from bot.store.websub import Subscriptions
 from bot.urls import BadUrlError, article_id
 
@@ -104,15 +108,20 @@ class Completion:
 
 
 class Store:
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(
+        self, redis: RedisClient, keys: Keys, replication: Replication | None = None
+    ) -> None:
         self.redis = redis
         self.keys = keys
+        # confirms on the replicas the writes a failover must not lose (WAIT)
+        self.replication = replication or Replication(redis, keys.fence)
         self.events = EventLog(redis, keys)
         self.feeds = FeedStore(redis, keys)
         self.pages = PageMarks(redis, keys)
         self.websub = Subscriptions(redis, keys)
         self.editors = EditorStore(redis, keys)
-        self.pushes = PushStream(redis, keys)
+        self.pushes = PushStream(redis, keys, self.replication)
+        self.board = BoardReads(redis, keys)
         self._ingest = scripts.load(redis, "ingest")
         self._claim = scripts.load(redis, "claim")
         self._complete = scripts.load(redis, "complete")
@@ -160,6 +169,8 @@ class Store:
         args += [plan.to_json() for plan in specs]
         (outcome,) = await self._ingest(keys=keys, args=args)
         result = IngestOutcome(text(outcome))
+        if result is not IngestOutcome.DUPLICATE:  # planned: not to be lost in a failover
+            await self.replication.confirm()
         planned = tuple(p.channel for p in specs) if result is IngestOutcome.NEW and deliver else ()
         return IngestResult(article.id, result, planned)
 
@@ -168,6 +179,8 @@ class Store:
         k = self.keys
         keys = [k.delivery(article_id, channel), k.events, k.due]
         done, state = await self._retract(keys=keys, args=[article_id, channel, now_ms(), why])
+        if int(done):
+            await self.replication.confirm()
         return bool(int(done)), text(state)
 
     async def promote_due(self, batch: int = 500) -> tuple[int, int]:
@@ -214,6 +227,9 @@ class Store:
             return Deferred(int(reply[1]))
         if int(reply[0]) != 1:
             return None
+        # on the replicas before the platform is called: a claim lost in a failover
+        # would be posted again without being known as ambiguous
+        await self.replication.confirm()
         article = Article.from_json(reply[2])
         payload, pending, cause, remote_id = (text(reply[i]) for i in (3, 5, 6, 7))
         return Claim(job, int(reply[1]), article, payload, int(reply[4] or 0), pending, cause,
@@ -248,7 +264,10 @@ class Store:
             outcome.pause_ms if outcome.pause_bucket else 0, outcome.note,
             outcome.failure.value if outcome.failure else "", job.op, outcome.version,
         ]  # fmt: skip
-        return bool(await self._complete(keys=keys, args=args))
+        recorded = bool(await self._complete(keys=keys, args=args))
+        if recorded:  # an error here: the caller writes again (compare-and-set: harmless)
+            await self.replication.confirm()
+        return recorded
 
     async def decide(
         self, article_id: str, channel: str, action: str, who: str, value: str | int = ""
@@ -258,6 +277,8 @@ class Store:
         keys = [k.delivery(article_id, channel), k.events, k.work, k.due]
         args: list[str | int] = [article_id, channel, action, now_ms(), who, value]
         done, state = await self._decide(keys=keys, args=args)
+        if int(done):  # the editor is told it is done
+            await self.replication.confirm()
         return bool(int(done)), text(state)
 
     async def pending_post(self, article_id: str, channel: str) -> Post | None:

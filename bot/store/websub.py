@@ -4,18 +4,19 @@ process, because the hub's callbacks reach whichever process of the deployment h
 shared port, and a restart must keep the subscription.
 
 A change that depends on the state (a verification agrees only to a pending request) is
-made under WATCH: another process writing the hash between the read and the write makes
-the change run again on what it wrote, so two processes never both act on a stale read.
+a compare-and-set (lua/hash_swap.lua): another process writing the hash between the read
+and the write makes the change run again on what it wrote, so two processes never both
+act on a stale read.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from redis.asyncio import Redis
-from redis.exceptions import WatchError
-
+from bot.store import scripts
+from bot.store.client import RedisClient
 from bot.store.keys import Keys, text
 
 Values = Mapping[str, str | int]
@@ -36,9 +37,10 @@ HELD = frozenset({SUBSCRIBING, ACTIVE, RENEWING, FAILED})  # the hub may hold on
 
 
 class Subscriptions:
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: RedisClient, keys: Keys) -> None:
         self.redis = redis
         self.keys = keys
+        self._swap = scripts.load(redis, "hash_swap")
 
     async def get(self, feed_id: str) -> dict[str, str]:
         raw = await self.redis.hgetall(self.keys.websub(feed_id))
@@ -50,33 +52,27 @@ class Subscriptions:
 
     async def replace(self, feed_id: str, values: Values) -> None:
         """A new subscription (another hub or topic): nothing of the old one is kept."""
-        key = self.keys.websub(feed_id)
-        mapping: dict[Any, Any] = dict(values)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(key)
-            pipe.hset(key, mapping=mapping)
-            await pipe.execute()
+        await self._write(feed_id, None, values, replace=True)
 
     async def change(self, feed_id: str, step: Step) -> bool:
         """Write what `step` returns for the hash as it is (nothing when it returns None),
         atomically (see the module's docstring); whether it wrote."""
-        key = self.keys.websub(feed_id)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    await pipe.watch(key)
-                    raw = await pipe.hgetall(key)
-                    values = step({text(k): text(v) for k, v in raw.items()})
-                    if values is None:
-                        await pipe.reset()  # type: ignore[no-untyped-call]
-                        return False
-                    mapping: dict[Any, Any] = dict(values)
-                    pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.hset(key, mapping=mapping)
-                    await pipe.execute()
-                    return True
-                except WatchError:
-                    continue
+        while True:
+            held = await self.get(feed_id)
+            values = step(held)
+            if values is None:
+                return False
+            if await self._write(feed_id, held, values):
+                return True
+
+    async def _write(
+        self, feed_id: str, held: dict[str, str] | None, values: Values, replace: bool = False
+    ) -> bool:
+        """Write `values` if the hash still is `held` (None: whatever it is)."""
+        seen = "" if held is None else json.dumps(held)
+        pairs = [str(x) for item in values.items() for x in item]
+        done = await self._swap(keys=[self.keys.websub(feed_id)], args=[seen, int(replace), *pairs])
+        return bool(int(done))
 
     async def change_if(
         self, feed_id: str, when: Callable[[dict[str, str]], bool], values: Values

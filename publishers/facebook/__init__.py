@@ -8,9 +8,10 @@ environment variable the channel names (FACEBOOK_PAGE_TOKEN by default).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from functools import partial
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.models import Article
@@ -25,6 +26,9 @@ from bot.platforms import (
 )
 from publishers.facebook import render
 
+if TYPE_CHECKING:
+    from publishers.facebook.graph import GraphClient
+
 
 class FacebookSettings(BaseSettings):
     """The platform's environment settings (prefix FACEBOOK_); Page tokens are named
@@ -33,10 +37,20 @@ class FacebookSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     graph_url: str = Field("https://graph.facebook.com", validation_alias="FACEBOOK_GRAPH_URL")
+    # Where a Page post's public link points (<base>/<post-id>); the sandbox's post
+    # pages in tests and the demo.
+    post_link_base: str = Field(
+        "https://www.facebook.com",
+        validation_alias="FACEBOOK_POST_LINK_BASE",
+        pattern=r"^https?://[^\s/]+(/\S*)?$",
+    )
     # Graph versions live at least two years; v24.0 (2025-10) until 2028-02.
     api_version: str = Field(
         "v24.0", validation_alias="FACEBOOK_API_VERSION", pattern=r"^v\d+\.\d+$"
     )
+    # For debug_token (newsbot doctor, the token watch): the app's token, `app-id|app-secret`;
+    # unset: each Page token inspects itself.
+    app_token: SecretStr | None = Field(None, validation_alias="FACEBOOK_APP_TOKEN")
 
 
 class FacebookChannel(ChannelConfig):
@@ -82,12 +96,14 @@ class FacebookPlatform:
     def open(self, channels: Sequence[ChannelConfig], ctx: PlatformContext) -> PlatformHandle:
         """One client per Page channel over the shared session (closed by its owner)."""
         from publishers.facebook.client import FacebookPublisher
+        from publishers.facebook.doctor import PageToken, diagnose
         from publishers.facebook.graph import GraphClient
 
         settings = ctx.settings
         assert isinstance(settings, FacebookSettings)
         base_url = f"{settings.graph_url.rstrip('/')}/{settings.api_version}"
         publishers: dict[str, Publisher] = {}
+        pages: list[PageToken] = []
         for channel in channels:
             if not isinstance(channel, FacebookChannel):
                 continue
@@ -99,8 +115,26 @@ class FacebookPlatform:
                 )
             ctx.register_secret(token)
             client = GraphClient(ctx.http, base_url, token, channel.timeout)
-            publishers[channel.id] = FacebookPublisher(channel, client, token)
-        return PlatformHandle(publishers=publishers, close=_nothing)
+            publishers[channel.id] = FacebookPublisher(
+                channel, client, token, link_base=settings.post_link_base
+            )
+            pages.append(PageToken(channel.id, channel.page_id, channel.token_env, token, client))
+        checks = partial(diagnose, pages, _app_client(settings, ctx, base_url))  # debug_token
+        return PlatformHandle(publishers=publishers, close=_nothing, diagnose=checks)
+
+
+def _app_client(
+    settings: FacebookSettings, ctx: PlatformContext, base_url: str
+) -> GraphClient | None:
+    """A Graph client with FACEBOOK_APP_TOKEN, for debug_token; None when it is unset."""
+    from publishers.facebook.graph import GraphClient
+
+    secret = settings.app_token.get_secret_value().strip() if settings.app_token else ""
+    if not secret:
+        return None
+    ctx.register_secret(secret)
+    ctx.register_secret(secret.partition("|")[2])  # the app secret alone, as it may show
+    return GraphClient(ctx.http, base_url, secret, 30.0)
 
 
 async def _nothing() -> None:

@@ -19,17 +19,30 @@ RECONCILE_PAGES = 10  # at most 1,000 recent posts are read back to find one
 _POST_ID = re.compile(r"^\d{1,32}(_\d{1,32})?$")  # "<page-id>_<post-number>"
 
 
-def post_url(post_id: str) -> str:
-    return f"https://www.facebook.com/{post_id}"
+PUBLIC_LINK_BASE = "https://www.facebook.com"
+
+
+def post_url(post_id: str, base: str = PUBLIC_LINK_BASE) -> str:
+    """A Page post's public link (`base`: FACEBOOK_POST_LINK_BASE, facebook.com unless
+    the sandbox's post pages stand in)."""
+    return f"{base.rstrip('/')}/{post_id}"
 
 
 class FacebookPublisher:
     """One Page's client: it can read the Page's feed back (RECONCILE) and delete."""
 
-    def __init__(self, channel: FacebookChannel, client: GraphClient, token: str) -> None:
+    def __init__(
+        self,
+        channel: FacebookChannel,
+        client: GraphClient,
+        token: str,
+        *,
+        link_base: str = PUBLIC_LINK_BASE,
+    ) -> None:
         self.channel = channel
         self.client = client
         self._token = token
+        self._link_base = link_base
         self._limits = (
             RateLimit(f"fb:page:{channel.page_id}", channel.rate_per_minute / 60, channel.burst),
         )
@@ -58,7 +71,9 @@ class FacebookPublisher:
                 attachments = (found.get("attachments") or {}).get("data") or []
                 links = {a.get("unshimmed_url") for a in attachments if isinstance(a, dict)}
                 if (link and link in links) or (message and found.get("message") == message):
-                    return Receipt(remote_id=str(found["id"]), url=post_url(str(found["id"])))
+                    return Receipt(
+                        remote_id=str(found["id"]), url=post_url(str(found["id"]), self._link_base)
+                    )
             paging = answer.get("paging") or {}
             after = (paging.get("cursors") or {}).get("after")
             if not paging.get("next") or not after:
@@ -151,7 +166,9 @@ class FacebookPublisher:
                 code="bad_response",
             )
         pause = self._pause_for(answer.usage)
-        return Receipt(remote_id=post_id, url=post_url(post_id), pause_seconds=pause)
+        return Receipt(
+            remote_id=post_id, url=post_url(post_id, self._link_base), pause_seconds=pause
+        )
 
 
 def _check_post_id(remote_id: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import partial
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -39,6 +40,13 @@ class TelegramSettings(BaseSettings):
 
     bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
     api_base: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_BASE")
+    # Where a channel post's public link points (t.me/<channel>/<id>); the sandbox's
+    # post pages in tests and the demo.
+    post_link_base: str = Field(
+        "https://t.me",
+        validation_alias="TELEGRAM_POST_LINK_BASE",
+        pattern=r"^https?://[^\s/]+(/\S*)?$",
+    )
     # Telegram FAQ: about 30 messages a second per bot for bulk sending.
     bot_rate_per_second: float = Field(
         25.0, validation_alias="TELEGRAM_BOT_RATE_PER_SECOND", gt=0, le=1000
@@ -107,11 +115,15 @@ class TelegramPlatform:
         token = bot_token(settings)
         ctx.register_secret(token)
         from publishers.telegram.client import TelegramPublisher, make_bot
+        from publishers.telegram.doctor import diagnose
 
         bot = make_bot(token, settings.api_base)
         limit = RateLimit("tg:bot", settings.bot_rate_per_second, 5, reserve=False)
-        publishers: dict[str, Publisher] = {c.id: TelegramPublisher(c, bot, limit) for c in ours}
-        return PlatformHandle(publishers=publishers, close=bot.session.close)
+        publishers: dict[str, Publisher] = {
+            c.id: TelegramPublisher(c, bot, limit, link_base=settings.post_link_base) for c in ours
+        }
+        checks = partial(diagnose, bot, ours, token)  # getMe, getChat, getChatMember
+        return PlatformHandle(publishers=publishers, close=bot.session.close, diagnose=checks)
 
 
 def bot_token(settings: TelegramSettings) -> str:

@@ -57,22 +57,37 @@ def make_bot(token: str, api_base: str, *, html: bool = False) -> Bot:
     return Bot(token, session=AiohttpSession(api=api), default=default)
 
 
-def post_url(chat_id: int, username: str | None, message_id: int) -> str:
+PUBLIC_LINK_BASE = "https://t.me"
+
+
+def post_url(
+    chat_id: int, username: str | None, message_id: int, base: str = PUBLIC_LINK_BASE
+) -> str:
     """The public link of a channel post: t.me/<username>/<id>, or t.me/c/<id>/<id>
-    for a private channel, whose link drops the -100 prefix of its chat id."""
+    for a private channel, whose link drops the -100 prefix of its chat id (`base`:
+    TELEGRAM_POST_LINK_BASE, t.me unless the sandbox's post pages stand in)."""
+    base = base.rstrip("/")
     if username:
-        return f"https://t.me/{username}/{message_id}"
+        return f"{base}/{username}/{message_id}"
     internal = str(chat_id).removeprefix("-100").lstrip("-")
-    return f"https://t.me/c/{internal}/{message_id}"
+    return f"{base}/c/{internal}/{message_id}"
 
 
 class TelegramPublisher:
     """One channel's client. The Bot API cannot list a channel's posts, so an ambiguous
     send cannot be checked (no RECONCILE): the channel's `ambiguous` policy decides."""
 
-    def __init__(self, channel: TelegramChannel, bot: Bot, bot_limit: RateLimit) -> None:
+    def __init__(
+        self,
+        channel: TelegramChannel,
+        bot: Bot,
+        bot_limit: RateLimit,
+        *,
+        link_base: str = PUBLIC_LINK_BASE,
+    ) -> None:
         self.channel = channel
         self._bot = bot
+        self._link_base = link_base
         self._limits = (
             RateLimit(f"tg:chat:{channel.chat}", channel.rate_per_minute / 60, channel.burst),
             bot_limit,
@@ -120,7 +135,9 @@ class TelegramPublisher:
             raise errors.classify(exc, token=self._bot.token) from None
         return Receipt(
             remote_id=f"{message.chat.id}:{message.message_id}",
-            url=post_url(message.chat.id, message.chat.username, message.message_id),
+            url=post_url(
+                message.chat.id, message.chat.username, message.message_id, self._link_base
+            ),
         )
 
     async def edit(self, remote_id: str, previous: Post, new: Post) -> Receipt:

@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 from bot.app import App, open_app
 from bot.config import FeedConfig
 from bot.infra.redis_embedded import EmbeddedRedis
+from bot.ingest.schedule import FeedSchedule
 from bot.ingest.websub import LEASE_SECONDS, Subscriber
 from bot.ingest.websubhub import Found, discover
 from bot.net import FetchResult, make_fetch_session
@@ -274,7 +275,7 @@ async def test_a_subscription_lost_while_slowed_brings_the_next_poll_within_an_i
 ) -> None:
     async with service(redis_server, sandbox, interval=1) as app:  # slowed: every 10 s
         poller, stop = app.pollers[0], asyncio.Event()
-        task = asyncio.create_task(poller.run(stop))
+        task = asyncio.create_task(FeedSchedule(app.store, {poller.feed.id: poller}).run(stop))
         try:
 
             async def slowed() -> bool:
