@@ -54,7 +54,9 @@ class Settings(BaseSettings):
         "INFO", validation_alias="LOG_LEVEL", pattern=r"(?i)^(debug|info|warning|error)$"
     )
     rate_limits: bool = Field(True, validation_alias="NEWSBOT_RATE_LIMITS")
-    lease_seconds: float = Field(120.0, validation_alias="NEWSBOT_LEASE_SECONDS", ge=1, le=3600)
+    # an attempt's lease, renewed every third of it while its platform call runs: a dead
+    # worker's delivery moves about this long after its last renewal
+    lease_seconds: float = Field(10.0, validation_alias="NEWSBOT_LEASE_SECONDS", ge=1, le=3600)
     max_crashes: int = Field(3, validation_alias="NEWSBOT_MAX_CRASHES", ge=1, le=100)
     workers: int = Field(4, validation_alias="NEWSBOT_WORKERS", ge=1, le=256)
     fetch_pages: bool = Field(True, validation_alias="NEWSBOT_FETCH_PAGES")

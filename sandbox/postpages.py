@@ -111,15 +111,10 @@ class PostPages:
         title = f"{where} · post {message.message_id}"
         if message.deleted:
             return _page(title, "<p>This post was deleted.</p>", 410)
-        parts = [f"<p><small>Telegram · {html.escape(_when(message.date))}"]
-        if message.edit_date:
-            parts.append(f" · edited {html.escape(_when(message.edit_date))}")
-        parts.append("</small></p>")
-        if (photo := _web(message.photo)) is not None:
-            parts.append(f'<p><img src="{html.escape(photo)}" alt="" width="480"></p>')
+        edited = f"edited {_when(message.edit_date)}" if message.edit_date else ""
         shown = message.text if message.text is not None else message.caption or ""
-        parts.append(f'<div class="post">{html.escape(shown).replace(chr(10), "<br>")}</div>')
-        return _page(title, "".join(parts))
+        body = _post("Telegram", _when(message.date), edited, message.photo, shown)
+        return _page(title, body)
 
     async def _facebook(self, request: web.Request) -> web.Response:
         post_id = request.match_info["post_id"]
@@ -130,14 +125,20 @@ class PostPages:
         title = f"Page {post.page_id} · post {post.id}"
         if post.deleted:
             return _page(title, "<p>This content isn't available anymore.</p>", 410)
-        parts = [f"<p><small>Facebook · {html.escape(_when(post.created_time))}"]
-        if post.edits:
-            parts.append(f" · edited {len(post.edits)} times")
-        parts.append("</small></p>")
-        if (photo := _web(post.photo_url)) is not None:
-            parts.append(f'<p><img src="{html.escape(photo)}" alt="" width="480"></p>')
-        message = html.escape(post.message or "").replace("\n", "<br>")
-        parts.append(f'<div class="post">{message}</div>')
+        edited = f"edited {len(post.edits)} times" if post.edits else ""
+        body = _post("Facebook", _when(post.created_time), edited, post.photo_url, post.message)
         if (link := _web(post.link)) is not None:
-            parts.append(f'<p><a href="{html.escape(link)}">{html.escape(link)}</a></p>')
-        return _page(title, "".join(parts))
+            body += f'<p><a href="{html.escape(link)}">{html.escape(link)}</a></p>'
+        return _page(title, body)
+
+
+def _post(platform: str, when: str, edited: str, photo: str | None, text: str | None) -> str:
+    """A post as its platform's page shows it: when, whether edited, the photo, the text."""
+    parts = [f"<p><small>{platform} · {html.escape(when)}"]
+    if edited:
+        parts.append(f" · {html.escape(edited)}")
+    parts.append("</small></p>")
+    if (web_photo := _web(photo)) is not None:
+        parts.append(f'<p><img src="{html.escape(web_photo)}" alt="" width="480"></p>')
+    parts.append(f'<div class="post">{html.escape(text or "").replace(chr(10), "<br>")}</div>')
+    return "".join(parts)

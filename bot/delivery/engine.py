@@ -22,8 +22,9 @@ How each answer moves a delivery is bot/delivery/attempt.py.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 
 import structlog
@@ -52,7 +53,7 @@ class DeliveryEngine:
         consumer: str,
         concurrency: int = 4,
         retry: RetryPolicy | None = None,
-        lease_ms: int = 120_000,
+        lease_ms: int = 10_000,
         max_crashes: int = 3,
         rate_limits: bool = True,
         health: RedisHealth | None = None,
@@ -115,21 +116,27 @@ class DeliveryEngine:
     async def _reclaim(self, stop: asyncio.Event, name: str) -> None:
         while not stop.is_set():
             try:
-                # idle longer than a lease (plus a margin): the lease starts a little
-                # after the job was read, so an idle job may still be within its lease
-                jobs = await self.store.reclaim_stale(name, self.lease_ms + 2000)
+                # idle longer than a lease: a live worker's renewals keep its job's entry
+                # fresh (lua/attempt_renew.lua), so this finds a dead worker's job once
+                # its lease has run out (the claim script checks the lease itself)
+                jobs = await self.store.reclaim_stale(name, self.lease_ms + 500)
             except REDIS_ERRORS as exc:
                 self.health.failed(exc)
                 jobs = []
-            for job in jobs:  # one failing job must not hold back the others taken over
-                try:
-                    log.info("job taken over", article_id=job.article_id, channel=job.channel)
-                    await self.deliver(job, name)
-                except REDIS_ERRORS as exc:
-                    self.health.failed(exc)
-                except Exception:
-                    log.exception("reclaimer error", article_id=job.article_id)
-            await sleep_unless(stop, min(5.0, max(0.2, self.lease_ms / 4000)))
+            if jobs:  # worked as concurrently as fresh ones, not one after another
+                room = asyncio.Semaphore(self.concurrency)
+                await asyncio.gather(*(self._take_over(job, name, room) for job in jobs))
+            await sleep_unless(stop, min(5.0, max(0.2, self.lease_ms / 10_000)))
+
+    async def _take_over(self, job: Job, name: str, room: asyncio.Semaphore) -> None:
+        async with room:  # one failing job must not hold back the others taken over
+            try:
+                log.info("job taken over", article_id=job.article_id, channel=job.channel)
+                await self.deliver(job, name)
+            except REDIS_ERRORS as exc:
+                self.health.failed(exc)
+            except Exception:
+                log.exception("reclaimer error", article_id=job.article_id)
 
     async def promote_forever(self, stop: asyncio.Event) -> None:
         """Due jobs to the work stream, waking when the next one is due (leader only)."""
@@ -161,16 +168,17 @@ class DeliveryEngine:
         if claim is None or isinstance(claim, Deferred):
             return None
         started = time.monotonic()
-        if job.op == "publish":
-            silent = outlet is not None and timing.silent_now(
-                claim.article, outlet.channel, datetime.now(UTC), self.timezone,
-                silent_ok=outlet.can(Capability.SILENT),
-            )  # fmt: skip
-            result = await attempt(claim, outlet, self.retry, silent=silent)
-        elif job.op == "edit":
-            result = await operations.edit(claim, outlet, self.retry)
-        else:
-            result = await operations.retract(claim, outlet, self.retry)
+        async with self._renewing(claim):
+            if job.op == "publish":
+                silent = outlet is not None and timing.silent_now(
+                    claim.article, outlet.channel, datetime.now(UTC), self.timezone,
+                    silent_ok=outlet.can(Capability.SILENT),
+                )  # fmt: skip
+                result = await attempt(claim, outlet, self.retry, silent=silent)
+            elif job.op == "edit":
+                result = await operations.edit(claim, outlet, self.retry)
+            else:
+                result = await operations.retract(claim, outlet, self.retry)
         elapsed = time.monotonic() - started
         own = [limit.name for limit in limits if not limit.spacing]  # a 429 pauses the first
         recorded = await self._record(claim, result, own[0] if own else "")
@@ -189,6 +197,29 @@ class DeliveryEngine:
             note=result.note or None,
         )
         return result.state
+
+    @contextlib.asynccontextmanager
+    async def _renewing(self, claim: Claim) -> AsyncIterator[None]:
+        """Renew the attempt's lease every third of it while the platform call runs: a
+        slow call is never taken over while its worker lives, a dead worker's delivery
+        moves one short lease after its last renewal."""
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(self.lease_ms / 3000)
+                try:
+                    if not await self.store.renew_lease(claim, self.lease_ms):
+                        return  # taken over or ended: the outcome will be refused
+                except REDIS_ERRORS as exc:  # the lease runs on; the next renewal retries
+                    self.health.failed(exc)
+
+        task = asyncio.create_task(renew())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     def _count(
         self, claim: Claim, result: Attempt, call_seconds: float | None, recorded: bool

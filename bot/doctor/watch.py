@@ -31,6 +31,7 @@ from bot.platforms import FailureKind
 from bot.store import Store
 from bot.store.tokens import TokenMarks
 
+RETRY_SECONDS = 300.0  # after a run that failed as a whole
 log = structlog.get_logger("doctor")
 URGENT_DAYS = 1  # the second expiry alert
 
@@ -53,11 +54,13 @@ class TokenWatch:
         """Check now, then every `hours`, until leadership ends (`leading` is set)."""
         every = self.hours * 3600
         while every > 0 and not leading.is_set():
+            wait = every
             try:
                 await self.check_once()
-            except Exception as exc:  # Redis away or a bug: the next run tries again
+            except Exception as exc:  # Redis away or a bug: tried again soon, not tomorrow
                 log.error("doctor watch failed", error=repr(exc))
-            await sleep_unless(leading, every)
+                wait = min(every, RETRY_SECONDS)
+            await sleep_unless(leading, wait)
 
     async def check_once(self, now: float | None = None) -> list[Check]:
         """One run: log, record expiries, tell the editors of new problems."""

@@ -59,6 +59,8 @@ class Claim:
     cause: str = ""  # edit, retract: who or what asked for it
     remote_id: str = ""  # edit, retract: the live post's id on the platform
     sent_at_ms: int = 0
+    worker: str = ""  # who holds the attempt, and since when: its lease is renewed by
+    started_ms: int = 0  # those two (Store.renew_lease)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +127,7 @@ class Store:
         self._ingest = scripts.load(redis, "ingest")
         self._claim = scripts.load(redis, "claim")
         self._complete = scripts.load(redis, "complete")
+        self._renew = scripts.load(redis, "attempt_renew")
         self._promote = scripts.load(redis, "promote")
         self._decide = scripts.load(redis, "decide")
         self._retract = scripts.load(redis, "retract")
@@ -213,7 +216,8 @@ class Store:
         k = self.keys
         keys = [k.delivery(job.article_id, job.channel), k.article(job.article_id), k.events]
         keys += [k.work, k.due, k.paused]
-        args: list[str | int | float] = [job.entry_id, now_ms(), lease_ms, consumer, WORK_GROUP]
+        started = now_ms()
+        args: list[str | int | float] = [job.entry_id, started, lease_ms, consumer, WORK_GROUP]
         args += [job.article_id, job.channel, max_crashes, job.op]
         for limit in limits:
             keys += [k.rate(limit.name), k.cooldown(limit.name)]
@@ -233,7 +237,14 @@ class Store:
         article = Article.from_json(reply[2])
         payload, pending, cause, remote_id = (text(reply[i]) for i in (3, 5, 6, 7))
         return Claim(job, int(reply[1]), article, payload, int(reply[4] or 0), pending, cause,
-                     remote_id, int(reply[8] or 0))  # fmt: skip
+                     remote_id, int(reply[8] or 0), consumer, started)  # fmt: skip
+
+    async def renew_lease(self, claim: Claim, lease_ms: int) -> bool:
+        """Extend an attempt's lease; False when it is no longer this worker's."""
+        delivery = self.keys.delivery(claim.job.article_id, claim.job.channel)
+        args: list[str | int] = [claim.worker, claim.started_ms, now_ms() + lease_ms]
+        args += [WORK_GROUP, claim.job.entry_id]
+        return bool(await self._renew(keys=[delivery, self.keys.work], args=args))
 
     async def reclaim_stale(self, consumer: str, idle_ms: int, count: int = 20) -> list[Job]:
         """Jobs read by workers that went silent for `idle_ms` (XAUTOCLAIM): the claim

@@ -218,3 +218,30 @@ async def test_graph_usage_near_the_limit_pauses_the_page_for_every_worker(
 async def _until(predicate: Any) -> None:
     while not predicate():
         await asyncio.sleep(0.02)
+
+
+async def test_a_slow_call_is_never_taken_over_while_its_worker_lives(
+    redis_server: EmbeddedRedis, sandbox: Sandbox
+) -> None:
+    """Regression (issue 14): leases were long (120 s) so that slow calls would not be
+    taken over, and a dead worker's deliveries waited that long. Now a 1 s lease is
+    renewed while the call runs: a 5 s call of a live worker stays its own, with
+    another process's reclaimer looking every quarter second."""
+    config = make_config(redis_server.url, sandbox, channels=[TG], NEWSBOT_LEASE_SECONDS=1)
+    sandbox.telegram.faults.add(Fault(kind="timeout", delay=5.0, times=1))  # answers in 5 s
+    article = fixture_article()
+    stop = asyncio.Event()
+    async with (
+        open_app(config, env=ENV, consumer="proc-a") as a,
+        open_app(config, env=ENV, consumer="proc-b") as b,
+    ):
+        await a.ingest.submit(article)
+        other = asyncio.create_task(b.run(stop, poll_feeds=False))
+        try:
+            (tg,) = await deliver_all(a, [article.id])
+        finally:
+            stop.set()
+            await other
+        log = await events(a.redis, config.settings.namespace)
+    assert (tg.state, tg.attempts, len(sandbox.telegram.posts)) == (State.SENT, 1, 1)
+    assert not [e for e in log if e["state"] == "ambiguous"]
