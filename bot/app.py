@@ -7,22 +7,18 @@ client. It only wires: what each piece does is in its own module
 
 from __future__ import annotations
 
-import asyncio
-import os
-import socket
-import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import aiohttp
+from pydantic_settings import BaseSettings
 
 from bot.board import add_board
 from bot.config import Config
 from bot.delivery.attempt import RetryPolicy
 from bot.delivery.engine import DeliveryEngine
-from bot.doctor.endpoints import EditorsView
+from bot.delivery.predecessors import consumer_name
 from bot.doctor.runner import Doctor
 from bot.doctor.watch import TokenWatch
 from bot.editorial import Editorial
@@ -30,18 +26,18 @@ from bot.infra.health import RedisHealth
 from bot.infra.leader import LeaderLease
 from bot.infra.logging import Redactor
 from bot.infra.probes import Heartbeat, Readiness
+from bot.infra.redis_connect import Connected, open_replication
 from bot.infra.redis_connect import connect as connect_redis
-from bot.infra.redis_connect import open_replication
 from bot.ingest.feeds import FeedPoller
 from bot.ingest.pusher import PushConsumer, ingest_endpoint
 from bot.ingest.recheck import PageRecheck
-from bot.ingest.schedule import FeedSchedule
 from bot.ingest.service import Ingest
-from bot.ingest.websub import Subscriber, open_subscriber
+from bot.ingest.websub import open_subscriber
 from bot.ingest.websubcallback import add_routes
 from bot.metrics import Flusher, Metrics
-from bot.metrics.exposition import MetricsEndpoint, scope_of
+from bot.metrics.exposition import MetricsEndpoint, Room, scope_of
 from bot.net import make_fetch_session
+from bot.newsrooms import Newsroom
 from bot.platforms import (
     Outlet,
     PlatformContext,
@@ -50,7 +46,10 @@ from bot.platforms import (
     UnknownKind,
     load_platforms,
 )
-from bot.settings import ConfigError, Settings, load, process_env, setting_names
+from bot.service import App, EditorsRunner, Service
+
+__all__ = ["App", "Service", "open_app", "open_service"]
+from bot.settings import ConfigError, Settings, load, load_from, process_env, setting_names
 from bot.store import Keys, Store
 from bot.store.client import RedisClient
 from bot.store.metrics import MetricsStore
@@ -60,14 +59,6 @@ from bot.web import WebServer
 from handlers.settings import EditorsSettings
 
 USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot)"
-
-
-class EditorsRunner(Protocol):
-    """The editors' bot (handlers/), seen from the core: run while leading, close."""
-
-    async def run(self, stop: asyncio.Event) -> None: ...
-
-    async def close(self) -> None: ...
 
 
 def platforms_for(settings: Settings) -> Platforms:
@@ -83,63 +74,28 @@ def default_platforms() -> Platforms:
     return load_platforms(str(Settings.model_fields["platforms"].default).split(","))
 
 
+def settings_models(platforms: Platforms) -> list[type[BaseSettings]]:
+    """Every settings model the service, the editors' bot and the platforms read."""
+    return [Settings, EditorsSettings, *(p.settings_model for p in platforms)]
+
+
 def known_settings(platforms: Platforms) -> frozenset[str]:
     """Every environment variable the service, the editors' bot and the platforms read."""
-    names = setting_names(Settings) | setting_names(EditorsSettings)
-    for platform in platforms:
-        names |= setting_names(platform.settings_model)
-    return names
+    return frozenset().union(*(setting_names(m) for m in settings_models(platforms)))
 
 
 @dataclass(slots=True)
-class App:
-    """Everything a running process holds; `run` is the service."""
+class Shared:
+    """What the newsrooms of one process share: Redis, the HTTP clients, the server."""
 
-    config: Config
-    platforms: Platforms
-    redis: RedisClient
-    store: Store
-    outlets: dict[str, Outlet]  # by channel id: the active channels and their clients
-    ingest: Ingest
-    engine: DeliveryEngine
-    leader: LeaderLease
-    pollers: list[FeedPoller]
-    editorial: Editorial
-    editors_bot: EditorsRunner | None
-    redis_url: str
+    connected: Connected
+    http: aiohttp.ClientSession
+    fetcher: aiohttp.ClientSession
     web: WebServer
-    pusher: PushConsumer
-    recheck: PageRecheck
-    websub: Subscriber | None = None  # WebSub, when NEWSBOT_PUBLIC_URL is set
-    heartbeat: Heartbeat = field(default_factory=Heartbeat)  # /healthz
-    flusher: Flusher | None = None  # the metrics' counts to Redis
-    watch: TokenWatch | None = None  # the doctor's checks, daily (NEWSBOT_DOCTOR_HOURS)
-
-    async def run(self, stop: asyncio.Event, *, poll_feeds: bool = True) -> None:
-        """Deliver until `stop` is set; while this process leads, also promote due
-        jobs, poll feeds and run the editors' bot (one leader per namespace)."""
-
-        async def lead(leading: asyncio.Event) -> None:
-            async with asyncio.TaskGroup() as tg:
-                tg.create_task(self.engine.promote_forever(leading))
-                if poll_feeds:
-                    schedule = FeedSchedule(self.store, {p.feed.id: p for p in self.pollers})
-                    tg.create_task(schedule.run(leading))
-                    if self.websub is not None:
-                        tg.create_task(self.websub.run(leading))
-                    tg.create_task(self.recheck.run(leading))
-                    if self.watch is not None:
-                        tg.create_task(self.watch.run(leading))
-                if self.editors_bot is not None:
-                    tg.create_task(self.editors_bot.run(leading))
-
-        async with asyncio.TaskGroup() as tg:
-            tg.create_task(self.heartbeat.run(stop))
-            if self.flusher is not None:
-                tg.create_task(self.flusher.run(stop))
-            tg.create_task(self.engine.run(stop))
-            tg.create_task(self.pusher.run(stop))
-            tg.create_task(self.leader.run(stop, lead))
+    redactor: Redactor
+    consumer: str
+    heartbeat: Heartbeat = field(default_factory=Heartbeat)
+    bot_tokens: set[str] = field(default_factory=set)  # the editors' bots' so far
 
 
 async def open_redis(
@@ -192,113 +148,164 @@ async def open_app(
     editors: EditorsSettings | None = None,
     editors_bot: bool = True,
 ) -> AsyncIterator[App]:
-    settings = config.settings
+    """One newsroom's service (`config`'s), with its process's server and probes."""
+    env = env if env is not None else process_env()
+    room = Newsroom(config.settings.namespace, config, env)
+    async with open_service(
+        [room], platforms, redactor=redactor, consumer=consumer,
+        editors=editors, editors_bot=editors_bot,
+    ) as service:  # fmt: skip
+        yield service.apps[room.name]
+
+
+@asynccontextmanager
+async def open_service(
+    newsrooms: Sequence[Newsroom],
+    platforms: Platforms | None = None,
+    *,
+    redactor: Redactor | None = None,
+    consumer: str | None = None,
+    editors: EditorsSettings | None = None,
+    editors_bot: bool = True,
+) -> AsyncIterator[Service]:
+    """Every newsroom's objects on one Redis and one server; `editors` (tests) replaces
+    the editors' settings a newsroom reads from its environment."""
+    settings = newsrooms[0].config.settings  # the process's settings are every room's
     platforms = platforms or platforms_for(settings)
     redactor = redactor or Redactor()
-    env = env if env is not None else process_env()
     async with AsyncExitStack() as stack:
         connected = await connect_redis(settings, stack, redactor)
-        redis, redis_url, keys = connected.client, connected.where, Keys(settings.namespace)
-        replication = await open_replication(connected, settings, keys.fence, stack)
-        store = Store(redis, keys, replication)
-        await store.ensure_groups()
         http = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
         stack.push_async_callback(http.close)
-        handles: dict[str, PlatformHandle] = {}
-        outlets = await open_outlets(config, platforms, http, env, redactor, stack, handles)
-        for feed in config.feeds:
-            for secret in secrets_in_url(str(feed.url)):
-                redactor.add(secret)
         fetcher = make_fetch_session(
             allow_private=settings.allow_private_networks, user_agent=USER_AGENT
         )
         stack.push_async_callback(fetcher.close)
-        consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-        health = RedisHealth()
-        metrics = Metrics(enabled=settings.metrics)
-        flusher = Flusher(metrics, MetricsStore(redis, store.keys), consumer, health)
-        stack.push_async_callback(flusher.flush_quietly)  # the last counts, before Redis closes
-        engine = DeliveryEngine(
-            store,
-            outlets,
-            consumer=consumer,
-            concurrency=settings.workers,
-            retry=RetryPolicy(
-                settings.max_attempts, settings.retry_base_seconds, settings.retry_max_seconds
-            ),
-            lease_ms=int(settings.lease_seconds * 1000),
-            max_crashes=settings.max_crashes,
-            rate_limits=settings.rate_limits,
-            health=health,
-            timezone=settings.timezone,
-            metrics=metrics,
-        )
-        leader = LeaderLease(redis, store.keys.lock("leader"), consumer, health=health)
-        ingest = Ingest(store, config, outlets, fetcher, metrics)
-        editorial = Editorial(store, config, platforms, outlets, fetcher, ingest)
+        consumer = consumer or consumer_name()  # says where it runs: bot/delivery/predecessors.py
         web = WebServer(settings.http_host, settings.http_port)
-        heartbeat = Heartbeat()
-        web.add("GET", "/healthz", heartbeat.handle)
-        web.add("GET", "/readyz", Readiness(ProbeStore(redis), engine.tasks_running).handle)
-        scope = scope_of(config, outlets)
-        web.add("GET", "/metrics", MetricsEndpoint(flusher, flusher.store, scope).handle)
-        push_secret = settings.ingest_secret.get_secret_value() if settings.ingest_secret else None
-        redactor.add(push_secret)
-        web.add("POST", "/ingest", ingest_endpoint(store, push_secret))
-        board_token = settings.board_token.get_secret_value() if settings.board_token else None
-        redactor.add(board_token)  # /board/login carries it in its query string
-        add_board(web, store, outlets, board_token, settings.timezone)
-        editors = (editors or load(EditorsSettings)) if editors_bot else None
-        diagnosers = [h.diagnose for h in handles.values() if h.diagnose is not None]
-        doctor = Doctor(config, platforms, fetcher, redis, diagnosers, editors)
-        bot = None
-        if editors_bot:
-            bot = _open_editors_bot(
-                config, editorial, redis, consumer, editors, redactor, web, metrics
-            )
-            if bot is not None:
-                stack.push_async_callback(bot.close)
-        websub = open_subscriber(config, store, fetcher)
-        pollers = [
-            FeedPoller(
-                feed,
-                session=fetcher,
-                store=store,
-                submit=ingest.submit,
-                allow_private=settings.allow_private_networks,
-                pushes=websub,
-                metrics=metrics,
-            )
-            for feed in config.feeds
-            if feed.enabled
-        ]
-        if websub is not None:
-            add_routes(web, websub, {p.feed.id: p for p in pollers})
-            stack.push_async_callback(websub.close)  # after the server stops, before the rest
-        pusher = PushConsumer(store, ingest, consumer, health)
-        recheck = PageRecheck(store, config, fetcher)
+        shared = Shared(connected, http, fetcher, web, redactor, consumer)
+        apps: dict[str, App] = {}
+        rooms: list[Room] = []
+        for room in newsrooms:
+            chosen = editors if editors is not None else editors_of(room, editors_bot)
+            app = await _open_newsroom(shared, room, platforms, chosen, editors_bot, stack)
+            apps[room.name] = app
+            assert app.flusher is not None
+            label = room.name if room.prefix else None
+            rooms.append(Room(label, app.flusher, scope_of(app.config, app.outlets)))
+        engines = [app.engine for app in apps.values()]
+        web.add("GET", "/healthz", shared.heartbeat.handle)
+        ready = Readiness(ProbeStore(connected.client), lambda: _tasks(engines))
+        web.add("GET", "/readyz", ready.handle)
+        web.add("GET", "/metrics", MetricsEndpoint(rooms).handle)
         await web.start()
         stack.push_async_callback(web.stop)
-        yield App(
-            config, platforms, redis, store, outlets, ingest, engine, leader, pollers,
-            editorial, bot, redis_url, web, pusher, recheck, websub, heartbeat, flusher,
-            watch=TokenWatch(doctor, store, settings.doctor_hours),
-        )  # fmt: skip
+        for app in apps.values():
+            app.heartbeat = shared.heartbeat
+        yield Service(apps, web, shared.heartbeat)
 
 
-def load_editors() -> EditorsView:
-    """The editors' bot's settings (handlers/), as the doctor reads them."""
+def _tasks(engines: Sequence[DeliveryEngine]) -> tuple[int, int]:
+    """The delivery tasks running and expected, over every newsroom's engine."""
+    counts = [engine.tasks_running() for engine in engines]
+    return sum(c[0] for c in counts), sum(c[1] for c in counts)
+
+
+def editors_of(room: Newsroom, wanted: bool) -> EditorsSettings | None:
+    """A newsroom's editors' settings: its own .env's when there are several."""
+    if not wanted:
+        return None
+    if room.prefix:
+        return load_from(EditorsSettings, room.env, f"newsroom {room.name}")
     return load(EditorsSettings)
+
+
+async def _open_newsroom(
+    shared: Shared,
+    room: Newsroom,
+    platforms: Platforms,
+    editors: EditorsSettings | None,
+    editors_bot: bool,
+    stack: AsyncExitStack,
+) -> App:
+    config, settings, redactor = room.config, room.config.settings, shared.redactor
+    connected, fetcher, consumer = shared.connected, shared.fetcher, shared.consumer
+    redis, keys, routes = connected.client, Keys(settings.namespace), shared.web.under(room.prefix)
+    replication = await open_replication(connected, settings, keys.fence, stack)
+    store = Store(redis, keys, replication)
+    await store.ensure_groups()
+    handles: dict[str, PlatformHandle] = {}
+    outlets = await open_outlets(config, platforms, shared.http, room.env, redactor, stack, handles)
+    for feed in config.feeds:
+        for secret in secrets_in_url(str(feed.url)):
+            redactor.add(secret)
+    health = RedisHealth()
+    metrics = Metrics(enabled=settings.metrics)
+    flusher = Flusher(metrics, MetricsStore(redis, store.keys), consumer, health)
+    stack.push_async_callback(flusher.flush_quietly)  # the last counts, before Redis closes
+    engine = DeliveryEngine(
+        store,
+        outlets,
+        consumer=consumer,
+        concurrency=settings.workers,
+        retry=RetryPolicy(
+            settings.max_attempts, settings.retry_base_seconds, settings.retry_max_seconds
+        ),
+        lease_ms=int(settings.lease_seconds * 1000),
+        max_crashes=settings.max_crashes,
+        rate_limits=settings.rate_limits,
+        health=health,
+        timezone=settings.timezone,
+        metrics=metrics,
+    )
+    leader = LeaderLease(redis, store.keys.lock("leader"), consumer, health=health)
+    ingest = Ingest(store, config, outlets, fetcher, metrics)
+    editorial = Editorial(store, config, platforms, outlets, fetcher, ingest)
+    push_secret = settings.ingest_secret.get_secret_value() if settings.ingest_secret else None
+    redactor.add(push_secret)
+    routes.add("POST", "/ingest", ingest_endpoint(store, push_secret))
+    board_token = settings.board_token.get_secret_value() if settings.board_token else None
+    redactor.add(board_token)  # /board/login carries it in its query string
+    add_board(routes, store, outlets, board_token, settings.timezone, room.name * bool(room.prefix))
+    diagnosers = [h.diagnose for h in handles.values() if h.diagnose is not None]
+    doctor = Doctor(config, platforms, fetcher, redis, diagnosers, editors)
+    bot = None
+    if editors_bot:
+        bot = _open_editors_bot(config, editorial, shared, editors, metrics)
+        if bot is not None:
+            stack.push_async_callback(bot.close)
+    websub = open_subscriber(config, store, fetcher)
+    pollers = [
+        FeedPoller(
+            feed,
+            session=fetcher,
+            store=store,
+            submit=ingest.submit,
+            allow_private=settings.allow_private_networks,
+            pushes=websub,
+            metrics=metrics,
+        )
+        for feed in config.feeds
+        if feed.enabled
+    ]
+    if websub is not None:
+        add_routes(routes, websub, {p.feed.id: p for p in pollers})
+        stack.push_async_callback(websub.close)  # after the server stops, before the rest
+    pusher = PushConsumer(store, ingest, consumer, health)
+    recheck = PageRecheck(store, config, fetcher)
+    return App(
+        config, platforms, redis, store, outlets, ingest, engine, leader, pollers,
+        editorial, bot, connected.where, shared.web, pusher, recheck, websub,
+        shared.heartbeat, flusher, watch=TokenWatch(doctor, store, settings.doctor_hours),
+        name=room.name,
+    )  # fmt: skip
 
 
 def _open_editors_bot(
     config: Config,
     editorial: Editorial,
-    redis: RedisClient,
-    consumer: str,
+    shared: Shared,
     editors: EditorsSettings | None,
-    redactor: Redactor,
-    web: WebServer,
     metrics: Metrics,
 ) -> EditorsRunner | None:
     """The editors' bot, when editors are configured and the Telegram platform is loaded
@@ -317,10 +324,17 @@ def _open_editors_bot(
         token = bot_token(telegram)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    redactor.add(token)
+    if token in shared.bot_tokens:  # two bots reading one token's updates lose half of them
+        raise ConfigError(
+            f"newsroom {config.settings.namespace!r} has the same TELEGRAM_BOT_TOKEN as another "
+            "newsroom with editors: give each newsroom with editors its own bot"
+        )
+    shared.bot_tokens.add(token)
+    shared.redactor.add(token)
     if settings.webhook_secret is not None:
-        redactor.add(settings.webhook_secret.get_secret_value())
+        shared.redactor.add(settings.webhook_secret.get_secret_value())
     bot = make_bot(token, telegram.api_base, html=True)
     return open_editors_bot(
-        bot, editorial, settings, config.settings, redis, consumer, web, metrics
-    )
+        bot, editorial, settings, config.settings, shared.connected.client, shared.consumer,
+        shared.web, metrics,
+    )  # fmt: skip

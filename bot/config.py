@@ -18,7 +18,7 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings
 
 from bot.platforms import ChannelConfig, Platforms, UnknownKind
-from bot.settings import ConfigError, Settings, load, load_settings, sentence
+from bot.settings import ConfigError, Settings, load, load_from, load_settings, sentence
 
 __all__ = ["Config", "ConfigError", "FeedConfig", "Settings", "load_config", "load_settings"]
 
@@ -69,9 +69,16 @@ class Config:
         return waits
 
 
-def load_config(platforms: Platforms, settings: Settings | None = None, **overrides: Any) -> Config:
+def load_config(
+    platforms: Platforms,
+    settings: Settings | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Config:
     """The TOML file's feeds and channels (each channel read by its platform's model),
-    with the service's and every platform's settings (`overrides` as in load())."""
+    with the service's and every platform's settings (`overrides` as in load(); or, with
+    `env`, from that environment alone: a newsroom's, bot/newsrooms.py)."""
     settings = settings or load_settings(**overrides)
     path = settings.config_path
     try:
@@ -107,9 +114,12 @@ def load_config(platforms: Platforms, settings: Settings | None = None, **overri
         raise ConfigError(
             f"{path} has no [[channels]]: add at least one (see newsbot.example.toml)"
         )
-    return Config(
-        settings, tuple(parsed.feeds), channels, platform_settings(platforms, **overrides)
-    )
+    if env is not None:
+        where = str(path.with_suffix(".env"))
+        by_kind = {p.kind: load_from(p.settings_model, env, where) for p in platforms}
+    else:
+        by_kind = platform_settings(platforms, **overrides)
+    return Config(settings, tuple(parsed.feeds), channels, by_kind)
 
 
 def platform_settings(platforms: Platforms, **overrides: Any) -> dict[str, BaseSettings]:

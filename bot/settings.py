@@ -48,6 +48,9 @@ class Settings(BaseSettings):
         "newsbot", validation_alias="NEWSBOT_NAMESPACE", pattern=r"^[A-Za-z0-9_.:-]{1,64}$"
     )
     config_path: Path = Field(Path("newsbot.toml"), validation_alias="NEWSBOT_CONFIG")
+    # Several newsrooms served by one deployment: a folder of <name>.toml (+ <name>.env)
+    # files, one per newsroom (bot/newsrooms.py); unset: one newsroom, NEWSBOT_CONFIG.
+    newsrooms_dir: Path | None = Field(None, validation_alias="NEWSBOT_NEWSROOMS")
     data_dir: Path = Field(Path("var"), validation_alias="NEWSBOT_DATA_DIR")
     allow_private_networks: bool = Field(False, validation_alias="NEWSBOT_ALLOW_PRIVATE_NETWORKS")
     log_level: str = Field(
@@ -146,6 +149,24 @@ def load(model: type[SETTINGS_MODEL], **overrides: Any) -> SETTINGS_MODEL:
         raise ConfigError(
             sentence("environment", exc, "fix it in the environment or .env (see .env.example)")
         ) from None
+
+
+def load_from(model: type[SETTINGS_MODEL], env: Mapping[str, str], where: str) -> SETTINGS_MODEL:
+    """`model` from `env` alone: the process environment and `.env` are not read (every
+    field is given, from `env` or its default); ConfigError naming `where`."""
+    values: dict[str, Any] = {}
+    for field in model.model_fields.values():
+        alias = field.validation_alias
+        if not isinstance(alias, str):
+            continue
+        if alias in env:
+            values[alias] = env[alias]
+        elif not field.is_required():
+            values[alias] = field.get_default(call_default_factory=True)
+    try:
+        return model(_env_file=None, **values)
+    except ValidationError as exc:
+        raise ConfigError(sentence(where, exc, "fix it there (see .env.example)")) from None
 
 
 def setting_names(model: type[BaseSettings]) -> frozenset[str]:

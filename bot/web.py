@@ -14,6 +14,7 @@ demo) picks a free port per process.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 import structlog
 from aiohttp import web
@@ -24,7 +25,30 @@ log = structlog.get_logger("web")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+class Routes(Protocol):
+    """Where a component adds its routes: the server, or a newsroom's part of it."""
+
+    app: web.Application
+    prefix: str
+
+    def add(self, method: str, path: str, handler: Handler) -> None: ...
+
+
+class Scoped:
+    """Part of the server: the routes a newsroom adds, under its prefix."""
+
+    def __init__(self, server: WebServer, prefix: str) -> None:
+        self.server = server
+        self.app = server.app
+        self.prefix = prefix
+
+    def add(self, method: str, path: str, handler: Handler) -> None:
+        self.server.add(method, self.prefix + path, handler)
+
+
 class WebServer:
+    prefix = ""  # the routes' prefix: none; `under` gives a newsroom's
+
     def __init__(self, host: str, port: int) -> None:
         self.host = host
         self.port = port
@@ -33,8 +57,18 @@ class WebServer:
         self._runner: web.AppRunner | None = None
 
     def add(self, method: str, path: str, handler: Handler) -> None:
-        self.app.router.add_route(method, path, handler)
+        try:
+            self.app.router.add_route(method, path, handler)
+        except RuntimeError:  # aiohttp: "Added route will never be executed"
+            raise ConfigError(
+                f"two parts of the service answer {method} {path}: give each newsroom's "
+                "editors' bot its own TELEGRAM_WEBHOOK_URL path"
+            ) from None
         self.routes.append(f"{method} {path}")
+
+    def under(self, prefix: str) -> Routes:
+        """The routes of one newsroom: each path under `prefix` (bot/newsrooms.py)."""
+        return Scoped(self, prefix) if prefix else self
 
     async def start(self) -> None:
         """Listen; the bound port is `self.port`."""

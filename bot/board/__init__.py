@@ -26,18 +26,26 @@ from bot.board.model import GROUP_NAMES, BoardModel
 from bot.board.page import STATES, Pages, new_nonce, security_headers
 from bot.platforms import Outlet
 from bot.store import Store
-from bot.web import WebServer
+from bot.web import Routes
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
 
 class Board:
-    def __init__(self, store: Store, outlets: Mapping[str, Outlet], token: str, zone: str) -> None:
+    def __init__(
+        self,
+        store: Store,
+        outlets: Mapping[str, Outlet],
+        token: str,
+        zone: str,
+        base: str = "",
+        newsroom: str = "",
+    ) -> None:
         self.store = store
-        self.auth = BoardAuth(token)
+        self.auth = BoardAuth(token, base + "/board")
         self.model = BoardModel(store, outlets)
-        self.pages = Pages(zone)
+        self.pages = Pages(zone, base, newsroom)
         self.live = LiveStreams(store, self.model, self.pages, self.auth)
 
     async def page(self, request: web.Request) -> web.Response:
@@ -79,16 +87,18 @@ class Board:
 
 
 def add_board(
-    web_server: WebServer,
+    web_server: Routes,
     store: Store,
     outlets: Mapping[str, Outlet],
     token: str | None,
     zone: str,
+    newsroom: str = "",
 ) -> Board | None:
-    """The board's routes on the service's server; None (no routes) without a token."""
+    """The board's routes on the service's server (under a newsroom's prefix when there
+    are several, titled with its name); None (no routes) without a token."""
     if not token:
         return None
-    board = Board(store, outlets, token, zone)
+    board = Board(store, outlets, token, zone, web_server.prefix, newsroom)
     web_server.add("GET", "/board", board.page)
     web_server.add("GET", "/board/login", board.auth.login)
     web_server.add("GET", "/board/events", board.live.handle)

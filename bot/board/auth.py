@@ -34,7 +34,8 @@ REFUSAL = (
 
 
 class BoardAuth:
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, path: str = COOKIE_PATH) -> None:
+        self.path = path  # the board's own path: the cookie's, and where login leads
         self._token = token.encode()
         self._cookie = hmac.new(self._token, b"newsbot board cookie", hashlib.sha256).hexdigest()
 
@@ -60,12 +61,12 @@ class BoardAuth:
         """GET /board/login?token=...: the cookie, then /board; a wrong token: 401."""
         if not self._is_token(request.query.get("token", "")):
             return self.refuse()
-        response = web.Response(status=303, headers={**PRIVATE_HEADERS, "Location": "/board"})
+        response = web.Response(status=303, headers={**PRIVATE_HEADERS, "Location": self.path})
         response.set_cookie(
             COOKIE,
             self._cookie,
             max_age=COOKIE_MAX_AGE,
-            path=COOKIE_PATH,
+            path=self.path,
             httponly=True,
             samesite="Strict",
             # behind a TLS-terminating proxy the request itself is plain http

@@ -36,7 +36,7 @@ def new_nonce() -> str:
 
 
 class Pages:
-    def __init__(self, timezone: str) -> None:
+    def __init__(self, timezone: str, base: str = "", newsroom: str = "") -> None:
         self.zone = ZoneInfo(timezone)
         self.env = Environment(
             loader=PackageLoader("bot.board", "templates"),
@@ -45,7 +45,9 @@ class Pages:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.globals.update(clock=self.clock, duration=duration, zone=timezone)
+        self.env.globals.update(
+            clock=self.clock, duration=duration, zone=timezone, base=base, newsroom=newsroom
+        )
 
     def page(
         self,

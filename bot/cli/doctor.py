@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import sys
 from contextlib import AsyncExitStack
+from dataclasses import replace
 
 import aiohttp
 
-from bot.config import Config, load_config
 from bot.doctor.endpoints import EditorsView
 from bot.doctor.model import Check, Level, exit_code
 from bot.doctor.report import as_json, as_text
@@ -21,6 +21,7 @@ from bot.doctor.runner import Doctor
 from bot.infra.logging import Redactor, configure_logging
 from bot.infra.redis_embedded import EmbeddedRedisError
 from bot.net import make_fetch_session
+from bot.newsrooms import Newsroom
 from bot.platforms import PlatformHandle, Platforms
 from bot.settings import (
     ConfigError,
@@ -42,33 +43,43 @@ async def run_doctor(*, json: bool = False) -> int:
 
 
 async def doctor_checks(redactor: Redactor) -> list[Check]:
-    from bot.app import known_settings, platforms_for
+    from bot.app import known_settings, platforms_for, settings_models
+    from bot.newsrooms import load_newsrooms
 
     try:
         settings = load_settings()
         platforms = platforms_for(settings)
-        config = load_config(platforms, settings)
+        env = process_env()
+        rooms = load_newsrooms(platforms, settings, env, settings_models(platforms))
     except ConfigError as exc:
         return [_failed("config", str(exc))]
-    for feed in config.feeds:
-        for secret in secrets_in_url(str(feed.url)):
-            redactor.add(secret)
     typos = [
         Check(f"setting {name}", Level.WARN, unknown_setting_sentence(name, closest))
-        for name, closest in unknown_settings(process_env(), known_settings(platforms))
+        for name, closest in unknown_settings(env, known_settings(platforms))
     ]
-    async with AsyncExitStack() as stack:
-        doctor = await _open(config, platforms, redactor, stack)
-        doctor.opening = [*typos, *doctor.opening]
-        return await doctor.run()
+    checks: list[Check] = []
+    for room in rooms:
+        for feed in room.config.feeds:
+            for secret in secrets_in_url(str(feed.url)):
+                redactor.add(secret)
+        async with AsyncExitStack() as stack:
+            doctor = await _open(room, platforms, redactor, stack)
+            doctor.opening = [*typos, *doctor.opening] if not checks else doctor.opening
+            found = await doctor.run()
+        # several newsrooms: each check names its newsroom
+        checks += (
+            [replace(c, name=f"{room.name}: {c.name}") for c in found] if room.prefix else found
+        )
+    return checks
 
 
 async def _open(
-    config: Config, platforms: Platforms, redactor: Redactor, stack: AsyncExitStack
+    room: Newsroom, platforms: Platforms, redactor: Redactor, stack: AsyncExitStack
 ) -> Doctor:
-    """What the doctor checks with, opened by the composition root's own helpers."""
-    from bot.app import USER_AGENT, load_editors, open_outlets, open_redis
+    """What the doctor checks a newsroom with, opened by the composition root's helpers."""
+    from bot.app import USER_AGENT, editors_of, open_outlets, open_redis
 
+    config = room.config
     settings = config.settings
     opening: list[Check] = []
     redis = None
@@ -79,15 +90,16 @@ async def _open(
     http = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
     stack.push_async_callback(http.close)
     handles: dict[str, PlatformHandle] = {}
-    env = process_env()
     for platform in platforms:
         try:
-            await open_outlets(config, Platforms([platform]), http, env, redactor, stack, handles)
+            await open_outlets(
+                config, Platforms([platform]), http, room.env, redactor, stack, handles
+            )
         except ConfigError as exc:
             opening.append(_failed(f"{platform.kind} clients", str(exc)))
     editors: EditorsView | None = None
     try:
-        editors = load_editors()
+        editors = editors_of(room, True)
     except ConfigError as exc:
         opening.append(_failed("editors", str(exc)))
     fetcher = make_fetch_session(

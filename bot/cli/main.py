@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import structlog
 from redis.exceptions import RedisError
@@ -26,12 +27,16 @@ from bot.infra.logging import Redactor, configure_logging
 from bot.infra.redis_embedded import EmbeddedRedisError
 from bot.settings import (
     ConfigError,
+    Settings,
     load_settings,
     process_env,
     unknown_setting_sentence,
     unknown_settings,
 )
 from bot.store import Keys, Store
+
+if TYPE_CHECKING:
+    from bot.newsrooms import Newsroom
 
 log = structlog.get_logger("cli")
 
@@ -60,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument(
         "--limit", type=int, default=20, help="how many recent articles (default 20)"
     )
+    status.add_argument(
+        "--newsroom", metavar="NAME", help="only this newsroom (NEWSBOT_NEWSROOMS); default all"
+    )
     preview = sub.add_parser(
         "preview", help="what each channel would receive for an article, without posting"
     )
@@ -68,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--channel", action="append", metavar="ID", help="only this channel (repeatable)"
     )
     preview.add_argument("--json", action="store_true", help="print a JSON list instead")
+    preview.add_argument(
+        "--newsroom", metavar="NAME", help="this newsroom's channels (NEWSBOT_NEWSROOMS)"
+    )
     doctor = sub.add_parser(
         "doctor", help="check the configuration against Redis, the platforms and the feeds"
     )
@@ -96,9 +107,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return asyncio.run(run_demo(args.data, fresh=args.fresh, wait=not args.no_wait))
         if args.command == "status":
-            return asyncio.run(_status(args.ref, as_json=args.json, limit=args.limit))
+            return asyncio.run(
+                _status(args.ref, as_json=args.json, limit=args.limit, only=args.newsroom)
+            )
         if args.command == "preview":
-            return asyncio.run(_preview(args.ref, args.channel or [], as_json=args.json))
+            return asyncio.run(
+                _preview(args.ref, args.channel or [], as_json=args.json, room=args.newsroom)
+            )
         if args.command == "doctor":
             from bot.cli.doctor import run_doctor
 
@@ -127,13 +142,12 @@ def _unknown_settings() -> list[tuple[str, str | None]]:
 
 
 async def _run(processes: int) -> int:
-    from bot.app import open_app, platforms_for
+    from bot.app import open_service
 
     settings = load_settings()
-    platforms = platforms_for(settings)
-    config = load_config(platforms, settings)
+    rooms = _newsrooms(settings)
     redactor = Redactor()
-    configure_logging(config.settings.log_level, redactor)
+    configure_logging(settings.log_level, redactor)
     for name, closest in _unknown_settings():
         log.warning("unknown setting", setting=name, closest=closest,
                     detail=unknown_setting_sentence(name, closest))  # fmt: skip
@@ -144,52 +158,82 @@ async def _run(processes: int) -> int:
     if processes > 1:
         from bot.infra.supervisor import supervise
 
-        return await supervise(config, processes, stop)
-    async with open_app(config, platforms, redactor=redactor) as app:
-        log.info(
-            "service started",
-            consumer=app.engine.consumer,
-            namespace=config.settings.namespace,
-            redis="embedded" if config.settings.embedded_redis else "configured",
-            channels=sorted(app.outlets),
-            feeds=[p.feed.id for p in app.pollers],
-            workers=config.settings.workers,
-        )
-        await app.run(stop)
-        log.info("service stopped", consumer=app.engine.consumer)
+        return await supervise(rooms[0].config, processes, stop)
+    async with open_service(rooms, redactor=redactor) as service:
+        for app in service.apps.values():
+            log.info(
+                "service started",
+                consumer=app.engine.consumer,
+                newsroom=app.name,
+                namespace=app.config.settings.namespace,
+                redis="embedded" if settings.embedded_redis else "configured",
+                channels=sorted(app.outlets),
+                feeds=[p.feed.id for p in app.pollers],
+                workers=app.config.settings.workers,
+            )
+        await service.run(stop)
+        log.info("service stopped", consumer=next(iter(service.apps.values())).engine.consumer)
     return 0
 
 
-async def _status(ref: str | None, *, as_json: bool, limit: int) -> int:
+def _newsrooms(settings: Settings) -> tuple[Newsroom, ...]:
+    """The deployment's newsrooms (NEWSBOT_NEWSROOMS, or the one of NEWSBOT_CONFIG)."""
+    from bot.app import platforms_for, settings_models
+    from bot.newsrooms import load_newsrooms
+
+    platforms = platforms_for(settings)
+    return load_newsrooms(platforms, settings, process_env(), settings_models(platforms))
+
+
+async def _status(ref: str | None, *, as_json: bool, limit: int, only: str | None) -> int:
     from bot.app import open_redis
 
     settings = load_settings()
+    rooms = _newsrooms(settings) if settings.newsrooms_dir else None
+    namespaces = {r.name: r.config.settings.namespace for r in rooms or ()}
+    if rooms is None:
+        namespaces = {settings.namespace: settings.namespace}
+    if only is not None:
+        if only not in namespaces:
+            names = ", ".join(namespaces)
+            print(f"newsbot: no newsroom {only!r}: use one of {names}", file=sys.stderr)
+            return 2
+        namespaces = {only: namespaces[only]}
+    found: dict[str, list[dict[str, object]]] = {}
+    matched = False
     async with AsyncExitStack() as stack:
         redis, _url = await open_redis(settings, stack, Redactor())
-        store = Store(redis, Keys(settings.namespace))
-        if ref:
-            aid = await store.find_article(ref)
-            if aid is None:
-                print(f"newsbot: no article {ref!r} is known: check the id or URL", file=sys.stderr)
-                return 1
-            ids = [aid]
-        else:
-            ids = await store.recent_article_ids(limit)
-        rows = await status_rows(store, ids)
-        routes = await store.routes(ids[0]) if ref else {}
+        for name, namespace in namespaces.items():
+            store = Store(redis, Keys(namespace))
+            ids = [await store.find_article(ref)] if ref else await store.recent_article_ids(limit)
+            if ids == [None]:
+                continue  # not this newsroom's article
+            matched = True
+            rows = await status_rows(store, [i for i in ids if i])
+            routes = await store.routes(ids[0]) if ref and ids[0] else {}
+            if as_json:
+                found[name] = [r.to_dict() for r in rows]
+                continue
+            if len(namespaces) > 1:
+                print(f"== {name} ==")
+            if rows:
+                print(status_table(rows))
+                details = article_details(rows, routes) if ref else ""
+                if details:
+                    print("\n" + details)
+            else:
+                print("No articles yet.")
     if as_json:
-        print(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=2))
-    elif rows:
-        print(status_table(rows))
-        details = article_details(rows, routes) if ref else ""
-        if details:
-            print("\n" + details)
-    else:
-        print("No articles yet.")
+        single = len(namespaces) == 1
+        print(json.dumps(next(iter(found.values()), []) if single else found,
+                         ensure_ascii=False, indent=2))  # fmt: skip
+    if ref and not matched:
+        print(f"newsbot: no article {ref!r} is known: check the id or URL", file=sys.stderr)
+        return 1
     return 0
 
 
-async def _preview(ref: str, only: list[str], *, as_json: bool) -> int:
+async def _preview(ref: str, only: list[str], *, as_json: bool, room: str | None) -> int:
     from bot.app import USER_AGENT, platforms_for
     from bot.cli.preview import as_json as json_view
     from bot.cli.preview import as_text as text_view
@@ -198,7 +242,17 @@ async def _preview(ref: str, only: list[str], *, as_json: bool) -> int:
 
     settings = load_settings()
     platforms = platforms_for(settings)
-    if settings.config_path.is_file():
+    if settings.newsrooms_dir is not None:
+        rooms = {r.name: r for r in _newsrooms(settings)}
+        if room is None and len(rooms) == 1:
+            room = next(iter(rooms))
+        if room not in rooms:
+            names = ", ".join(rooms)
+            print(f"newsbot: choose a newsroom with --newsroom: one of {names}", file=sys.stderr)
+            return 2
+        settings = rooms[room].config.settings
+        channels = rooms[room].config.channels
+    elif settings.config_path.is_file():
         channels = load_config(platforms, settings).channels
     else:
         channels = default_channels(platforms)

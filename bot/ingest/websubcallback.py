@@ -37,7 +37,7 @@ from aiohttp import web
 
 from bot.ingest.feeds import FeedPoller
 from bot.ingest.websub import Subscriber
-from bot.web import Handler, WebServer
+from bot.web import Handler, Routes
 
 log = structlog.get_logger("websub")
 ALGORITHMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256,
@@ -45,9 +45,7 @@ ALGORITHMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256,
 PATH = "/websub/{feed_id}"
 
 
-def add_routes(
-    server: WebServer, subscriber: Subscriber, pollers: Mapping[str, FeedPoller]
-) -> None:
+def add_routes(server: Routes, subscriber: Subscriber, pollers: Mapping[str, FeedPoller]) -> None:
     server.add("GET", PATH, verification_endpoint(subscriber))
     server.add("POST", PATH, delivery_endpoint(subscriber, pollers))
 

@@ -7,7 +7,8 @@ https://prometheus.github.io/client_python/collector/custom/ describes). The for
 negotiated from the Accept header with the library's own `choose_encoder`, as its own
 HTTP handler does (prometheus_client/exposition.py). Unauthenticated and bounded in time:
 Redis not answering within SCRAPE_TIMEOUT gives 503, so Prometheus records the scrape as
-failed (`up` 0) rather than showing stale figures.
+failed (`up` 0) rather than showing stale figures. Several newsrooms (NEWSBOT_NEWSROOMS):
+each one's figures are read from its namespace and every series gets a `newsroom` label.
 """
 
 from __future__ import annotations
@@ -146,19 +147,50 @@ class _Fixed(Collector):
         return self.found
 
 
+@dataclass(frozen=True, slots=True)
+class Room:
+    """One newsroom's figures: its label (None when it is the deployment's only one), its
+    process's counts, what its config names."""
+
+    label: str | None
+    flusher: Flusher
+    scope: Scope
+
+
+def labelled(found: Mapping[str, list[Metric]]) -> list[Metric]:
+    """The families of several newsrooms as one, each sample labelled with its newsroom."""
+    merged: dict[str, Metric] = {}
+    for name, families_ in found.items():
+        for family in families_:
+            into = merged.setdefault(
+                family.name, Metric(family.name, family.documentation, family.type, family.unit)
+            )
+            into.samples += [
+                s._replace(labels={"newsroom": name, **s.labels}) for s in family.samples
+            ]
+    return list(merged.values())
+
+
 class MetricsEndpoint:
-    def __init__(self, flusher: Flusher, store: MetricsStore, scope: Scope) -> None:
-        self.flusher = flusher
-        self.store = store
-        self.scope = scope
+    def __init__(self, rooms: list[Room]) -> None:
+        self.rooms = rooms
 
     async def read(self) -> list[Metric]:
         """This process's increments flushed, then the deployment's figures."""
         async with asyncio.timeout(SCRAPE_TIMEOUT):
-            await self.flusher.flush()
-            now = now_ms()
-            snap = await self.store.snapshot(list(self.scope.feeds), self.scope.buckets, now)
-        return families(snap, self.scope, now)
+            found = {}
+            for room in self.rooms:
+                found[room.label] = await self._read(room.flusher, room.flusher.store, room.scope)
+        if len(found) == 1 and None in found:
+            return found[None]
+        return labelled({str(k): v for k, v in found.items()})
+
+    @staticmethod
+    async def _read(flusher: Flusher, store: MetricsStore, scope: Scope) -> list[Metric]:
+        await flusher.flush()
+        now = now_ms()
+        snap = await store.snapshot(list(scope.feeds), scope.buckets, now)
+        return families(snap, scope, now)
 
     async def handle(self, request: web.Request) -> web.Response:
         try:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import cast
 
 import pytest
@@ -155,3 +157,36 @@ async def test_a_replica_that_does_not_answer_is_logged_once_and_writes_go_on(
         "redis replicas behind: writes go on unconfirmed",
         "redis replicas confirm writes again",
     ]
+
+
+async def test_newsrooms_spread_over_the_shards_each_whole_on_one(
+    shared: RedisCluster, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Three newsrooms on one cluster: a namespace's slot (CRC16 of its hash tag) picks
+    its master, so newsrooms land on different shards, each with all its keys on one."""
+    from tests.bot.test_newsrooms import article, article_in, settled, three_newsrooms
+
+    run, namespaces, masters = uuid.uuid4().hex[:6], {}, set()
+    for name in ("alpha", "beta", "gamma"):  # the first names that land on a new master
+        for n in range(100):
+            candidate = f"{name}-{run}-{n}"
+            port = (await shared.master_of(Keys(candidate).fence)).port
+            if port not in masters:
+                namespaces[name], masters = candidate, masters | {port}
+                break
+    async with three_newsrooms(tmp_path, shared.url, sandbox, namespaces) as service:
+        items = {name: article(name, 1) for name in service.apps}
+        for name, app in service.apps.items():
+            await app.ingest.submit(items[name])
+        for name, app in service.apps.items():
+            await settled(app, [items[name].id], timeout=60)
+            assert article_in(sandbox, items[name]) == {f"{name}_news"}
+    found = await keys_by_node(shared)
+    homes = {}
+    for name, ns in namespaces.items():
+        holders = {
+            port for port, keys in found.items() if any(k.startswith(f"{{{ns}}}") for k in keys)
+        }
+        assert len(holders) == 1, (name, holders)  # a newsroom is whole on one master
+        homes[name] = holders.pop()
+    assert len(set(homes.values())) == 3, homes  # three newsrooms, three shards
