@@ -18,12 +18,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from aiohttp import web
-from redis.exceptions import RedisError
 
 from bot.board.auth import PRIVATE_HEADERS, BoardAuth
 from bot.board.live import LiveStreams
 from bot.board.model import GROUP_NAMES, BoardModel
 from bot.board.page import STATES, Pages, new_nonce, security_headers
+from bot.infra.health import REDIS_ERRORS
 from bot.platforms import Outlet
 from bot.store import Store
 from bot.web import Routes
@@ -60,7 +60,7 @@ class Board:
         try:
             after = await self.store.board.last_event_id()
             snapshot = await self.model.recent(limit)
-        except RedisError as exc:
+        except REDIS_ERRORS as exc:
             text = f"The board cannot read Redis now ({type(exc).__name__}): reload in a moment\n"
             return web.Response(status=503, text=text, headers=PRIVATE_HEADERS)
         nonce = new_nonce()

@@ -23,12 +23,12 @@ from typing import Any
 
 import structlog
 from aiohttp import web
-from redis.exceptions import RedisError
 
 from bot.board.auth import PRIVATE_HEADERS, BoardAuth
 from bot.board.model import BoardModel
 from bot.board.page import Pages
 from bot.events import Event, EventType
+from bot.infra.health import REDIS_ERRORS
 from bot.store import Store
 
 log = structlog.get_logger("board")
@@ -86,7 +86,7 @@ class LiveStreams:
             await self._follow(response, after)
         except ConnectionResetError:
             pass  # the page was closed or reloaded
-        except RedisError as exc:
+        except REDIS_ERRORS as exc:  # a cluster's errors too (redis.exceptions is not all)
             log.warning("board stream ended: Redis failed", error=type(exc).__name__)
         return response
 

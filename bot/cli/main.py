@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import structlog
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 from bot.cli.report import article_details, status_rows, status_table
 from bot.config import load_config
@@ -123,10 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, EmbeddedRedisError) as exc:
         print(f"newsbot: {exc}", file=sys.stderr)
         return 2
-    except RedisError as exc:
+    except (RedisError, RedisClusterException) as exc:
         print(
-            f"newsbot: Redis refused a command ({type(exc).__name__}: {exc}): check that the "
-            "REDIS_URL user may run scripts and streams, and that the server is not a cluster",
+            f"newsbot: Redis failed a command ({type(exc).__name__}: {exc}): check that it "
+            "is reachable and that the REDIS_URL user may run scripts and streams",
             file=sys.stderr,
         )
         return 2

@@ -3,19 +3,21 @@ change must survive a crash of Redis (append-only file, fsynced every second) an
 full Redis must refuse writes rather than drop a delivery's state (noeviction).
 
 REDIS_SETTINGS is the one list of what newsbot requires: deploy/compose.yaml starts its
-Redis with these (tests/bot/test_doctor.py compares them). A cluster client answers INFO
-per node (redis-py sends it to every node): the oldest version and the fullest node are
-judged; CONFIG GET goes to one node, whose settings stand for all.
+Redis with these (tests/bot/test_doctor.py compares them). On a cluster INFO and
+CONFIG GET are sent to every master (redis-py's `target_nodes`; by default it asks one
+node): the oldest version, the fullest master and the worst settings are judged, since a
+newsroom lives on whichever master owns its slot.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from redis.exceptions import RedisError, ResponseError
 
 from bot.doctor.model import Check, Level
-from bot.store.client import RedisClient
+from bot.store.client import RedisClient, RedisCluster
 
 REDIS_SETTINGS = {
     "appendonly": "yes",  # every transition in the append-only file
@@ -35,24 +37,31 @@ _CONFIG_ADVICE = (
 
 async def redis_checks(redis: RedisClient) -> list[Check]:
     """Version and memory, persistence, eviction."""
+    every: dict[str, Any] = {}
+    if isinstance(redis, RedisCluster):
+        every = {"target_nodes": RedisCluster.PRIMARIES}
     try:
-        servers = _nodes(await redis.info("server"))
-        memories = _nodes(await redis.info("memory"))
+        servers = _nodes(await redis.info("server", **every))
+        memories = _nodes(await redis.info("memory", **every))
     except RedisError as exc:
         text = f"Redis did not answer INFO ({type(exc).__name__})"
         return [Check("redis", Level.FAIL, text, "check that Redis runs and REDIS_URL")]
     found = [_version(s, m) for s, m in zip(servers, memories, strict=False)]
-    checks = [max(found, key=lambda c: list(Level).index(c.level))]
+    checks = [_worst(found)]
     try:
-        config: Any = await redis.config_get("*")
+        config: Any = await redis.config_get("*", **every)
     except ResponseError as exc:  # a managed Redis may rename or forbid CONFIG
         return [*checks, Check(
             "redis settings", Level.WARN, f"Redis refused CONFIG GET ({exc}): its persistence "
             "and eviction settings cannot be read",
             "check with your provider that appendonly is yes and maxmemory-policy noeviction",
         )]  # fmt: skip
-    values = {_text(k): _text(v) for k, v in config.items()}
-    return [*checks, _persistence(values), _eviction(values)]
+    nodes = [{_text(k): _text(v) for k, v in node.items()} for node in _nodes(config)]
+    return [*checks, _worst(map(_persistence, nodes)), _worst(map(_eviction, nodes))]
+
+
+def _worst(checks: Iterable[Check]) -> Check:
+    return max(checks, key=lambda c: list(Level).index(c.level))
 
 
 def _version(server: dict[str, Any], memory: dict[str, Any]) -> Check:

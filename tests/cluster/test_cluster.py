@@ -190,3 +190,22 @@ async def test_newsrooms_spread_over_the_shards_each_whole_on_one(
         assert len(holders) == 1, (name, holders)  # a newsroom is whole on one master
         homes[name] = holders.pop()
     assert len(set(homes.values())) == 3, homes  # three newsrooms, three shards
+
+
+async def test_the_doctor_judges_every_master_of_a_cluster(shared: RedisCluster) -> None:
+    """One master with an evicting policy fails the check, whichever node redis-py
+    would have asked by default."""
+    from bot.doctor.redis import redis_checks
+
+    client = ClusterClient.from_url(f"redis://:{PASSWORD}@127.0.0.1:{shared.servers[0].port}")
+    odd = shared.servers[shared.masters - 1].client()
+    try:
+        before = {c.name: c.level.value for c in await redis_checks(client)}
+        await odd.config_set("maxmemory-policy", "allkeys-lru")
+        after = {c.name: c.level.value for c in await redis_checks(client)}
+    finally:
+        await odd.config_set("maxmemory-policy", "noeviction")
+        await odd.aclose()
+        await client.aclose()
+    assert before["redis eviction"] == "ok" and after["redis eviction"] == "fail"
+    assert after["redis persistence"] == before["redis persistence"]
