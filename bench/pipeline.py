@@ -9,13 +9,16 @@ For each P (and run): waits until the rest of the machine is quiet, then a fresh
 sandbox and service; once every delivery coroutine of every process is reading the work
 stream, 64 warm-up articles (they open the HTTP connections), CONFIG RESETSTAT, and the
 bench ingests the articles with the product's Store (32 at a time). Prints deliveries per
-second (first ingest to the last delivery's `sent`, from its updated_at), Redis round trips
+second (first ingest to the last delivery's `sent`, from its updated_at), Redis commands
 per delivery (the service's EVALSHA + XREADGROUP + XAUTOCLAIM from INFO commandstats, i.e.
 all of them less the bench's one EVALSHA per ingested article; the metrics' flush, one
-EVALSHA a second per process, is among them), and the CPU each process
+EVALSHA a second per process, is among them; a command a script calls counts too), Redis
+round trips per delivery (the requests Redis read, INFO stats total_reads_processed, less
+the bench's own: one per ingested article and one per progress check), and the CPU each process
 used meanwhile (2 cores = 200%, and what processes outside the bench took) with the CPU ms
 per delivery and the rate all of that allows on 2 idle cores. --profile DIR samples the
-workers and the sandbox with py-spy (on PATH or $PY_SPY) and prints where their CPU went.
+workers and the sandbox with py-spy (the venv's, on PATH or $PY_SPY) and prints where their
+CPU went.
 --metrics on off runs each configuration with counting for /metrics on and off
 (NEWSBOT_METRICS), alternately, and prints both medians: the cost of the metrics.
 Figures, not assertions; each phase gives up after 180 s.
@@ -29,6 +32,7 @@ import os
 import shutil
 import signal
 import statistics
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -72,8 +76,9 @@ async def phase(
     log_level: str,
     prof: Path | None,
     metrics: str = "on",
-) -> tuple[float, float]:
-    """(deliveries per second, service round trips per delivery) of one run."""
+) -> tuple[float, float, float, float]:
+    """(deliveries per second, service commands per delivery, service round trips per
+    delivery, the worker processes' CPU ms per delivery) of one run."""
     with tempfile.TemporaryDirectory(prefix="nb-pipe-") as tmp_name:
         tmp = Path(tmp_name)
         async with Bench(tmp) as bench:
@@ -98,7 +103,7 @@ async def phase(
 
 async def run_phase(
     bench: Bench, sandbox: Proc, service: Proc, worker_pids: list[int], n: int, prof: Path | None
-) -> tuple[float, float]:
+) -> tuple[float, float, float, float]:
     warmup = [make_article(n + i) for i in range(64)]  # opens the HTTP connections
     await asyncio.gather(*(bench.store.ingest(a, CHANNELS) for a in warmup))
     while await bench.store.pending_count():
@@ -120,9 +125,12 @@ async def run_phase(
         await asyncio.gather(*(bench.store.ingest(a, CHANNELS) for a in chunk))
     ingest_s = time.perf_counter() - t0
     deadline = t0 + PHASE_TIMEOUT
+    checks = 1
     while await bench.store.pending_count() and time.perf_counter() < deadline:
+        checks += 1
         await asyncio.sleep(0.01)
     wall_s = time.perf_counter() - t0
+    reads = int((await bench.redis.info("stats"))["total_reads_processed"])
     stats = await bench.redis.info("commandstats")
     cpu = {name: cpu_seconds(pid) - cpu0[name] for name, pid in pids.items()}
     others = machine_cpu() - machine0 - sum(cpu.values())
@@ -133,15 +141,20 @@ async def run_phase(
     deliveries = len(states)
     elapsed = (max(sent) / 1000 - t0_wall) if sent else wall_s
     calls = {c: int(stats.get(f"cmdstat_{c}", {}).get("calls", 0)) for c in COUNTED}
-    service_trips = sum(calls.values()) - n
+    service_commands = sum(calls.values()) - n
+    service_trips = reads - n - checks - 1  # the bench's ingests, checks, INFO stats
     print(
         f"  deliveries: {len(sent)}/{deliveries} sent, states {dict(Counter(s for s, _ in states))}"
     )
     print(f"  ingest of {n} articles took {ingest_s:.2f} s ({n / ingest_s:.0f} articles/s)")
     print(f"  throughput: {len(sent)} in {elapsed:.2f} s = {len(sent) / elapsed:.0f} deliveries/s")
     print(
+        f"  redis commands per delivery (service): {service_commands / deliveries:.2f} "
+        f"{calls} less {n} ingest EVALSHAs; with ingest {(service_commands + n) / deliveries:.2f}"
+    )
+    print(
         f"  redis round trips per delivery (service): {service_trips / deliveries:.2f} "
-        f"{calls} less {n} ingest EVALSHAs; with ingest {(service_trips + n) / deliveries:.2f}"
+        f"({reads} requests read by Redis less {n} ingests and {checks + 1} of the bench's)"
     )
     print("  CPU during the run (% of one core): " + ", ".join(
         f"{name} {100 * s / wall_s:.0f}%" for name, s in cpu.items()
@@ -159,15 +172,23 @@ async def run_phase(
     for name in spies:
         assert prof is not None
         summarize(name, prof / f"{name.replace(' ', '-')}.txt")
-    return len(sent) / elapsed, service_trips / deliveries
+    workers_ms = sum(v for k, v in per.items() if k.startswith("worker"))
+    return (
+        len(sent) / elapsed,
+        service_commands / deliveries,
+        service_trips / deliveries,
+        workers_ms,
+    )
 
 
 async def start_spies(prof: Path | None, pids: dict[str, int]) -> dict[str, Proc]:
     if prof is None:
         return {}
+    beside = Path(sys.executable).with_name("py-spy")  # the venv's (the dev extra installs it)
     exe = os.environ.get("PY_SPY") or shutil.which("py-spy")
+    exe = exe or (str(beside) if beside.exists() else None)
     if not exe:
-        raise SystemExit("--profile needs py-spy on PATH or in $PY_SPY")
+        raise SystemExit("--profile needs py-spy: pip install py-spy, or set $PY_SPY")
     prof.mkdir(parents=True, exist_ok=True)
     spies: dict[str, Proc] = {}
     for name, pid in pids.items():
@@ -248,7 +269,7 @@ def main() -> None:
     args = parser.parse_args()
     if "on" in args.metrics:
         print(f"counting one delivery for /metrics: {counting_cost_us():.1f} µs of worker CPU")
-    results: dict[tuple[int, str], list[tuple[float, float]]] = {}
+    results: dict[tuple[int, str], list[tuple[float, float, float, float]]] = {}
     for run in range(args.runs):
         for processes in args.processes:
             # alternate the order, so that neither setting always runs on a warmer machine
@@ -267,12 +288,15 @@ def main() -> None:
                 )
                 results.setdefault((processes, metrics), []).append(result)
     for (processes, metrics), rows in results.items():
-        rates = sorted(r for r, _ in rows)
+        rates = sorted(row[0] for row in rows)
+        cpu = sorted(row[3] for row in rows)
         print(
             f"processes={processes} metrics {metrics}: deliveries/s median "
             f"{statistics.median(rates):.0f}, best {rates[-1]:.0f}, worst {rates[0]:.0f} over "
-            f"{len(rates)} runs; round trips/delivery median "
-            f"{statistics.median(t for _, t in rows):.2f}"
+            f"{len(rates)} runs; worker CPU ms/delivery median {statistics.median(cpu):.2f} "
+            f"({cpu[0]:.2f}-{cpu[-1]:.2f}); Redis commands/delivery median "
+            f"{statistics.median(row[1] for row in rows):.2f}, round trips/delivery median "
+            f"{statistics.median(row[2] for row in rows):.2f}"
         )
 
 

@@ -171,8 +171,44 @@ def compile_template(source: str, html: bool) -> Any:
         raise TemplateProblem(f"the template does not compile{where}: {exc}") from None
 
 
+@lru_cache(maxsize=16)  # package data: read once, not on every render
 def default_template(package: str, name: str) -> str:
     return resources.files(package).joinpath("templates", name).read_text(encoding="utf-8")
+
+
+# Each channel's fitting asks for the same summaries of an article: kept for the next
+# channel, since sentence splitting is most of a render's CPU (bench/pipeline.py).
+# summarise() is pure, its Summary frozen. A few entries: the channels of an article
+# are rendered one after another.
+_summarise = lru_cache(maxsize=32)(summarise)
+
+
+def summary_for(
+    lead: str,
+    body: str,
+    title: str,
+    budget: int,
+    *,
+    lang: str | None = None,
+    min_sentences: int = 1,
+    allow_truncation: bool = False,
+) -> Summary:
+    """summarise(), answered from the one-sentence-minimum summary every channel shares
+    when that one is the answer: summarise() takes the longest run of whole sentences
+    that fits, and `min_sentences` only refuses a run shorter than it (or than the
+    source). So a run that long, or no whole sentence fitting (then `min_sentences`
+    plays no part), is the answer; only a run too short asks summarise() itself.
+    tests/publishers/test_summary_sharing.py checks that both agree."""
+    one = _summarise(
+        lead, body, title, budget, lang=lang, min_sentences=1, allow_truncation=allow_truncation
+    )
+    whole = one.sentences_used if one.fits and not one.truncated_sentence else 0
+    if min_sentences >= 1 and not 0 < whole < min(min_sentences, one.sentences_available):
+        return one
+    return _summarise(
+        lead, body, title, budget, lang=lang, min_sentences=min_sentences,
+        allow_truncation=allow_truncation,
+    )  # fmt: skip
 
 
 def render_template(source: str, parts: Parts, *, html: bool) -> str:
@@ -206,7 +242,7 @@ def fit(
 
     def attempt(budget: int, truncation: bool) -> Fitted | None:
         for _ in range(8):  # each round shrinks the budget by the overshoot: converges fast
-            summary = summarise(
+            summary = summary_for(
                 article.lead, article.body, article.title, max(budget, 0),
                 lang=article.lang, min_sentences=min_sentences, allow_truncation=truncation,
             )  # fmt: skip
@@ -223,21 +259,32 @@ def fit(
                 budget = min(budget, len(summary.text) * max_entities // m.entities - 1)
         return None
 
-    empty = summarise(article.lead, article.body, article.title, 0)
-    if empty.sentences_available == 0:  # nothing to summarise
-        text = render(replace(parts, summary=""))
-        m = measure(text)
-        if fits(m):
-            return Fitted(text, m, empty)
-        if strict:
-            return None
-        return _give_up_parts(parts, empty, render, measure, fits, limit, ())
+    # The first summary the fitting below asks for (kept by _summarise for it) tells
+    # whether there is anything to summarise; only when it finds no sentence is the
+    # budget-0 summary (the language guessed, as the check always was) asked to decide.
+    # A source with text has sentences whatever the language and one without has none,
+    # so the decision is the one it was, one summary cheaper per channel.
+    first = summary_for(
+        article.lead, article.body, article.title, max(summary_max, 0),
+        lang=article.lang, min_sentences=min_sentences, allow_truncation=False,
+    )  # fmt: skip
+    if first.sentences_available == 0:
+        empty = _summarise(article.lead, article.body, article.title, 0)
+        if empty.sentences_available == 0:  # nothing to summarise
+            text = render(replace(parts, summary=""))
+            m = measure(text)
+            if fits(m):
+                return Fitted(text, m, empty)
+            if strict:
+                return None
+            return _give_up_parts(parts, empty, render, measure, fits, limit, ())
     found = attempt(summary_max, False)
     if found or strict:
         return found
     found = attempt(summary_max, True)
     if found:
         return found
+    empty = _summarise(article.lead, article.body, article.title, 0)
     return _give_up_parts(parts, empty, render, measure, fits, limit, ("summary",))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import signal
 import sys
@@ -171,6 +172,10 @@ async def _run(processes: int) -> int:
                 feeds=[p.feed.id for p in app.pollers],
                 workers=app.config.settings.workers,
             )
+        # what start-up built (aiogram's models, every module, the clients) lives as long as
+        # the process: frozen, the collector no longer walks it on every collection
+        # (https://docs.python.org/3/library/gc.html#gc.freeze)
+        gc.freeze()
         await service.run(stop)
         log.info("service stopped", consumer=next(iter(service.apps.values())).engine.consumer)
     return 0

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 import structlog
 
 from bot import timing
-from bot.delivery import operations
+from bot.delivery import operations, predecessors
 from bot.delivery.attempt import Attempt, RetryPolicy, attempt
 from bot.infra.health import REDIS_ERRORS, RedisHealth, sleep_unless
 from bot.metrics import ATTEMPTS, DELIVERIES, PLATFORM_CALL, PUBLISH_TO_POST, Metrics
@@ -89,20 +89,27 @@ class DeliveryEngine:
     async def _worker(self, stop: asyncio.Event, name: str) -> None:
         self.running.add(name)
         try:
-            while not stop.is_set():
-                try:
-                    jobs = await self.store.read_jobs(name, count=1, block_ms=500)
-                    self.health.ok()
-                    for job in jobs:
-                        await self.deliver(job, name)
-                except REDIS_ERRORS as exc:
-                    self.health.failed(exc)
-                    await sleep_unless(stop, 0.5)
-                except Exception:  # a bug must not stop the other deliveries
-                    log.exception("worker error", worker=name)
-                    await sleep_unless(stop, 1.0)
+            async with self.store.own_connection() as store:
+                await self._work(stop, name, store)
         finally:
             self.running.discard(name)
+
+    async def _work(self, stop: asyncio.Event, name: str, store: Store) -> None:
+        while not stop.is_set():
+            try:
+                jobs = await store.read_jobs(name, count=1, block_ms=500)
+                self.health.ok()
+                while jobs:  # an outcome's script hands over the next job, if any
+                    job = jobs.pop(0)
+                    more = not jobs and not stop.is_set()
+                    jobs += (await self._attempt(job, name, store, read_next=more))[1]
+            except REDIS_ERRORS as exc:
+                self.health.failed(exc)
+                await store.renew_connection()
+                await sleep_unless(stop, 0.5)
+            except Exception:  # a bug must not stop the other deliveries
+                log.exception("worker error", worker=name)
+                await sleep_unless(stop, 1.0)
 
     async def _reclaimer(self, stop: asyncio.Event) -> None:
         """Takes over the jobs of workers that died (their lease expired)."""
@@ -116,10 +123,15 @@ class DeliveryEngine:
     async def _reclaim(self, stop: asyncio.Event, name: str) -> None:
         while not stop.is_set():
             try:
+                # a process of this machine that is certainly gone (a predecessor, a
+                # sibling killed): its jobs at once (bot/delivery/predecessors.py)
+                jobs = await predecessors.take_over(self.store.recovery, self.consumer, name)
+                if jobs:
+                    log.info("jobs of a dead process taken over", jobs=len(jobs))
                 # idle longer than a lease: a live worker's renewals keep its job's entry
                 # fresh (lua/attempt_renew.lua), so this finds a dead worker's job once
                 # its lease has run out (the claim script checks the lease itself)
-                jobs = await self.store.reclaim_stale(name, self.lease_ms + 500)
+                jobs += await self.store.reclaim_stale(name, self.lease_ms + 500)
             except REDIS_ERRORS as exc:
                 self.health.failed(exc)
                 jobs = []
@@ -158,15 +170,21 @@ class DeliveryEngine:
 
     async def deliver(self, job: Job, consumer: str | None = None) -> State | None:
         """One attempt at one delivery; the state it ended in, or None if not run now."""
+        return (await self._attempt(job, consumer or self.consumer, self.store))[0]
+
+    async def _attempt(
+        self, job: Job, consumer: str, store: Store, *, read_next: bool = False
+    ) -> tuple[State | None, list[Job]]:
+        """deliver() through `store` (a worker's own connection); `read_next`: the outcome
+        is recorded together with reading the consumer's next job (one round trip
+        instead of two), which is returned."""
         outlet = self.outlets.get(job.channel)
         limits = list(outlet.publisher.rate_limits()) if outlet and self.rate_limits else []
         if outlet and job.op == "publish" and outlet.channel.min_spacing:
             limits.append(timing.spacing(outlet.channel))
-        claim = await self.store.claim(
-            job, consumer or self.consumer, self.lease_ms, limits, self.max_crashes
-        )
+        claim = await store.claim(job, consumer, self.lease_ms, limits, self.max_crashes)
         if claim is None or isinstance(claim, Deferred):
-            return None
+            return None, []
         started = time.monotonic()
         async with self._renewing(claim):
             if job.op == "publish":
@@ -181,7 +199,9 @@ class DeliveryEngine:
                 result = await operations.retract(claim, outlet, self.retry)
         elapsed = time.monotonic() - started
         own = [limit.name for limit in limits if not limit.spacing]  # a 429 pauses the first
-        recorded = await self._record(claim, result, own[0] if own else "")
+        recorded, jobs = await self._record(
+            store, claim, result, own[0] if own else "", consumer if read_next else ""
+        )
         self._count(claim, result, elapsed if outlet else None, recorded)
         log.info(
             "delivery attempt" if recorded else "delivery attempt not recorded (superseded)",
@@ -196,30 +216,37 @@ class DeliveryEngine:
             failure=result.failure.value if result.failure else None,
             note=result.note or None,
         )
-        return result.state
+        return result.state, jobs
 
     @contextlib.asynccontextmanager
     async def _renewing(self, claim: Claim) -> AsyncIterator[None]:
         """Renew the attempt's lease every third of it while the platform call runs: a
         slow call is never taken over while its worker lives, a dead worker's delivery
-        moves one short lease after its last renewal."""
+        moves one short lease after its last renewal. Most calls end well within the
+        first third: a timer, not a task, waits for it (a task per attempt, created and
+        cancelled, cost more CPU than the rest of the loop's work for a delivery)."""
+        every = self.lease_ms / 3000
 
         async def renew() -> None:
             while True:
-                await asyncio.sleep(self.lease_ms / 3000)
                 try:
                     if not await self.store.renew_lease(claim, self.lease_ms):
                         return  # taken over or ended: the outcome will be refused
                 except REDIS_ERRORS as exc:  # the lease runs on; the next renewal retries
                     self.health.failed(exc)
+                await asyncio.sleep(every)
 
-        task = asyncio.create_task(renew())
+        tasks: list[asyncio.Task[None]] = []
+        loop = asyncio.get_running_loop()
+        timer = loop.call_later(every, lambda: tasks.append(loop.create_task(renew())))
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            timer.cancel()
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     def _count(
         self, claim: Claim, result: Attempt, call_seconds: float | None, recorded: bool
@@ -235,22 +262,26 @@ class DeliveryEngine:
         if result.state is State.SENT and since is not None:
             self.metrics.observe(PUBLISH_TO_POST, since, job.channel)
 
-    async def _record(self, claim: Claim, result: Attempt, bucket: str) -> bool:
-        """Write the outcome; while Redis is away, keep trying until the lease ends
-        (after that another worker owns the delivery and treats it as ambiguous)."""
+    async def _record(
+        self, store: Store, claim: Claim, result: Attempt, bucket: str, read_for: str
+    ) -> tuple[bool, list[Job]]:
+        """Write the outcome (and read `read_for`'s next job, when named); while Redis is
+        away, keep trying until the lease ends (after that another worker owns the
+        delivery and treats it as ambiguous)."""
         deadline = time.monotonic() + self.lease_ms / 1000
         completion = result.completion(claim, bucket)
         while True:
             try:
-                recorded = await self.store.complete(claim, completion)
+                recorded = await store.complete_and_read(claim, completion, read_for)
                 self.health.ok()
                 return recorded
             except REDIS_ERRORS as exc:
                 self.health.failed(exc)
+                await store.renew_connection()  # a failover: the next try asks anew
                 if time.monotonic() > deadline:
                     log.error("outcome not recorded: lease over", article_id=claim.job.article_id,
                               channel=claim.job.channel, state=result.state.value)  # fmt: skip
-                    return False
+                    return False, []
                 await asyncio.sleep(0.25)
 
 

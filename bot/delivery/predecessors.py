@@ -22,8 +22,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.store.attempts import Job
 from bot.store.recovery import Recovery
-from bot.store.store import Job
 
 NAME = re.compile(r"^(?P<host>.+)-(?P<ns>[0-9a-f]+)\.(?P<pid>\d+)-(?P<rand>[0-9a-f]{6})$")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.store.attempts import Job
 from bot.store.client import RedisClient
 from bot.store.keys import WORK_GROUP, Keys, now_ms, parse_job, text
 from bot.store.scripts import load
-from bot.store.store import Job
 
 BATCH = 500
 
