@@ -25,6 +25,9 @@ from pathlib import Path
 from bot.store.attempts import Job
 from bot.store.recovery import Recovery
 
+# the names this process gave out: several services in one process (tests, the demo)
+# share its pid, and none of them is another's dead predecessor
+_MINE: set[str] = set()
 NAME = re.compile(r"^(?P<host>.+)-(?P<ns>[0-9a-f]+)\.(?P<pid>\d+)-(?P<rand>[0-9a-f]{6})$")
 
 
@@ -47,7 +50,9 @@ def pid_namespace() -> str:
 def consumer_name() -> str:
     """A new process's consumer name: machine, pid namespace, pid, and a random part."""
     host = socket.gethostname() or "host"
-    return f"{host}-{pid_namespace()}.{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    name = f"{host}-{pid_namespace()}.{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    _MINE.add(name)
+    return name
 
 
 def identity(process: str) -> Identity | None:
@@ -65,12 +70,12 @@ def process_of(worker: str) -> str:
 def is_dead(process: str, me: str) -> bool:
     """Whether `process` certainly died: on this machine and not running any more."""
     other, mine = identity(process), identity(me)
-    if other is None or mine is None or other.name == mine.name:
+    if other is None or mine is None or other.name in (mine.name, *_MINE):
         return False
     if (other.host, other.pidns) != (mine.host, mine.pidns):
         return False
     if other.pid == mine.pid:
-        return True  # two processes cannot share a pid in one namespace
+        return True  # not this process's: a predecessor that had its pid (a container's 1)
     try:
         os.kill(other.pid, 0)
     except ProcessLookupError:

@@ -45,6 +45,7 @@ def test_only_a_process_certainly_gone_on_this_machine_is_dead() -> None:
     assert not is_dead(named(gone_pid(), host="elsewhere"), me)  # another machine
     assert not is_dead(named(gone_pid(), ns="abc"), me)  # another pid namespace
     assert not is_dead(me, me)
+    assert not is_dead(consumer_name(), me)  # another service of this same process
     assert not is_dead("proc-a", me)  # named by a test or an older version: the lease decides
 
 
