@@ -2,15 +2,14 @@
 lease after they went quiet.
 
 A process's consumer name says where it runs: `<host>-<pid namespace>.<pid>-<random>`
-(its workers append `-<n>` and `-reclaim`). At start, the engine looks at the work
-group's consumers: one of this machine (same host name, same pid namespace) whose pid
-is no longer running here, or is this process's own pid (a container's restarted main
-process), is certainly dead. Its jobs are claimed and their leases ended
+(its workers append `-<n>` and `-reclaim`). At start, and about once a second after
+(a sibling process killed), the engine looks at the work group's consumers: one of this machine (same host name, same pid namespace) whose pid
+is no longer running here is certainly dead. Its jobs are claimed and their leases ended
 (lua/attempt_abandon.lua), so the claim script handles them as it handles any lost
 attempt (ambiguous when the call may have reached the platform), right away.
 
 Anything less certain (another machine, another pid namespace, a pid reused by an
-unrelated process) waits for the lease, as before: a live worker is never robbed.
+unrelated process, this process's own pid: several services may share it) waits for the lease, as before: a live worker is never robbed.
 """
 
 from __future__ import annotations
@@ -25,9 +24,6 @@ from pathlib import Path
 from bot.store.attempts import Job
 from bot.store.recovery import Recovery
 
-# the names this process gave out: several services in one process (tests, the demo)
-# share its pid, and none of them is another's dead predecessor
-_MINE: set[str] = set()
 NAME = re.compile(r"^(?P<host>.+)-(?P<ns>[0-9a-f]+)\.(?P<pid>\d+)-(?P<rand>[0-9a-f]{6})$")
 
 
@@ -50,9 +46,7 @@ def pid_namespace() -> str:
 def consumer_name() -> str:
     """A new process's consumer name: machine, pid namespace, pid, and a random part."""
     host = socket.gethostname() or "host"
-    name = f"{host}-{pid_namespace()}.{os.getpid()}-{uuid.uuid4().hex[:6]}"
-    _MINE.add(name)
-    return name
+    return f"{host}-{pid_namespace()}.{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
 def identity(process: str) -> Identity | None:
@@ -70,12 +64,12 @@ def process_of(worker: str) -> str:
 def is_dead(process: str, me: str) -> bool:
     """Whether `process` certainly died: on this machine and not running any more."""
     other, mine = identity(process), identity(me)
-    if other is None or mine is None or other.name in (mine.name, *_MINE):
+    if other is None or mine is None or other.name == mine.name:
         return False
     if (other.host, other.pidns) != (mine.host, mine.pidns):
         return False
     if other.pid == mine.pid:
-        return True  # not this process's: a predecessor that had its pid (a container's 1)
+        return False  # this very process (its services share the pid), or a pid reused
     try:
         os.kill(other.pid, 0)
     except ProcessLookupError:
