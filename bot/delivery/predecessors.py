@@ -2,14 +2,16 @@
 lease after they went quiet.
 
 A process's consumer name says where it runs: `<host>-<pid namespace>.<pid>-<random>`
-(its workers append `-<n>` and `-reclaim`). At start, and about once a second after
-(a sibling process killed), the engine looks at the work group's consumers: one of this machine (same host name, same pid namespace) whose pid
-is no longer running here is certainly dead. Its jobs are claimed and their leases ended
-(lua/attempt_abandon.lua), so the claim script handles them as it handles any lost
-attempt (ambiguous when the call may have reached the platform), right away.
+(its workers append `-<n>` and `-reclaim`). At start, and about once a second after (a
+sibling process killed), the engine looks at the work group's consumers: one of this
+machine (same host name, same pid namespace) whose pid is no longer running here is
+certainly dead. Its jobs are claimed and their leases ended (lua/attempt_abandon.lua),
+so the claim script handles them as it handles any lost attempt (ambiguous when the
+call may have reached the platform), right away.
 
 Anything less certain (another machine, another pid namespace, a pid reused by an
-unrelated process, this process's own pid: several services may share it) waits for the lease, as before: a live worker is never robbed.
+unrelated process, this process's own pid: several services may share it) waits for
+the lease, as before: a live worker is never robbed.
 """
 
 from __future__ import annotations
