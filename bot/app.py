@@ -47,8 +47,6 @@ from bot.platforms import (
     load_platforms,
 )
 from bot.service import App, EditorsRunner, Service
-
-__all__ = ["App", "Service", "open_app", "open_service"]
 from bot.settings import ConfigError, Settings, load, load_from, process_env, setting_names
 from bot.store import Keys, Store
 from bot.store.client import RedisClient
@@ -57,6 +55,8 @@ from bot.store.probes import ProbeStore
 from bot.urls import secrets_in_url
 from bot.web import WebServer
 from handlers.settings import EditorsSettings
+
+__all__ = ["App", "Service", "open_app", "open_service"]
 
 USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot)"
 
@@ -200,9 +200,8 @@ async def open_service(
         web.add("GET", "/metrics", MetricsEndpoint(rooms).handle)
         await web.start()
         stack.push_async_callback(web.stop)
-        for app in apps.values():
-            app.heartbeat = shared.heartbeat
-        yield Service(apps, web, shared.heartbeat)
+        labelled = any(room.prefix for room in newsrooms)
+        yield Service(apps, web, shared.heartbeat, labelled)
 
 
 def _tasks(engines: Sequence[DeliveryEngine]) -> tuple[int, int]:
@@ -266,7 +265,8 @@ async def _open_newsroom(
     routes.add("POST", "/ingest", ingest_endpoint(store, push_secret))
     board_token = settings.board_token.get_secret_value() if settings.board_token else None
     redactor.add(board_token)  # /board/login carries it in its query string
-    add_board(routes, store, outlets, board_token, settings.timezone, room.name * bool(room.prefix))
+    title = room.name if room.prefix else ""  # several newsrooms: the board names its own
+    add_board(routes, store, outlets, board_token, settings.timezone, title)
     diagnosers = [h.diagnose for h in handles.values() if h.diagnose is not None]
     doctor = Doctor(config, platforms, fetcher, redis, diagnosers, editors)
     bot = None

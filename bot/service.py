@@ -101,6 +101,7 @@ class Service:
     apps: dict[str, App]  # by newsroom name
     web: WebServer
     heartbeat: Heartbeat
+    labelled: bool = False  # several newsrooms (NEWSBOT_NEWSROOMS): lines name theirs
 
     async def run(self, stop: asyncio.Event, *, poll_feeds: bool = True) -> None:
         """Every newsroom's work, side by side: each has its own delivery workers, so a
@@ -110,6 +111,6 @@ class Service:
             tg.create_task(self.heartbeat.run(stop))
             for name, app in self.apps.items():
                 with structlog.contextvars.bound_contextvars(
-                    **({"newsroom": name} if len(self.apps) > 1 else {})
+                    **({"newsroom": name} if self.labelled else {})
                 ):  # a task copies the context it is created in
                     tg.create_task(app.work(stop, poll_feeds=poll_feeds))

@@ -194,9 +194,9 @@ async def _status(ref: str | None, *, as_json: bool, limit: int, only: str | Non
     from bot.app import open_redis
 
     settings = load_settings()
-    rooms = _newsrooms(settings) if settings.newsrooms_dir else None
-    namespaces = {r.name: r.config.settings.namespace for r in rooms or ()}
-    if rooms is None:
+    if settings.newsrooms_dir is not None:
+        namespaces = {r.name: r.config.settings.namespace for r in _newsrooms(settings)}
+    else:
         namespaces = {settings.namespace: settings.namespace}
     if only is not None:
         if only not in namespaces:
@@ -228,7 +228,7 @@ async def _status(ref: str | None, *, as_json: bool, limit: int, only: str | Non
                     print("\n" + details)
             else:
                 print("No articles yet.")
-    if as_json:
+    if as_json and (matched or not ref):
         single = len(namespaces) == 1
         print(json.dumps(next(iter(found.values()), []) if single else found,
                          ensure_ascii=False, indent=2))  # fmt: skip

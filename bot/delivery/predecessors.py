@@ -86,8 +86,10 @@ async def take_over(recovery: Recovery, me: str, to: str) -> list[Job]:
     jobs: list[Job] = []
     for worker, pending in (await recovery.consumers()).items():
         process = process_of(worker)
-        if is_dead(process, me):
-            jobs += await recovery.take(worker, process, to) if pending else []
-            if not pending:
-                await recovery.forget(worker)
+        if not is_dead(process, me):
+            continue
+        if pending:
+            jobs += await recovery.take(worker, process, to)
+        else:
+            await recovery.forget(worker)
     return jobs

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.store.attempts import Job
+from bot.store.attempts import Job, jobs_of
 from bot.store.client import RedisClient
-from bot.store.keys import WORK_GROUP, Keys, now_ms, parse_job, text
+from bot.store.keys import WORK_GROUP, Keys, now_ms, text
 from bot.store.scripts import load
 
 BATCH = 500
@@ -36,18 +36,15 @@ class Recovery:
             if not ids:
                 break
             claimed: Any = await self.redis.xclaim(self.keys.work, WORK_GROUP, to, 0, ids)
-            for entry_id, fields in claimed:
-                if fields is None:
-                    continue  # trimmed from the stream meanwhile
-                job = Job(text(entry_id), *parse_job(text(fields[b"job"])))
+            for job in jobs_of(claimed):  # an entry trimmed meanwhile is left out
                 delivery = self.keys.delivery(job.article_id, job.channel)
                 await self._abandon(keys=[delivery], args=[process, now_ms()])
                 jobs.append(job)
             if len(ids) < BATCH:
                 break
-        await self.redis.xgroup_delconsumer(self.keys.work, WORK_GROUP, worker)
+        await self.forget(worker)
         return jobs
 
     async def forget(self, worker: str) -> None:
-        """A dead worker without jobs: out of the group's list."""
+        """A dead worker: out of the group's list (its jobs, if any, go with it)."""
         await self.redis.xgroup_delconsumer(self.keys.work, WORK_GROUP, worker)
